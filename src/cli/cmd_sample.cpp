@@ -1,8 +1,26 @@
 #include "cli/commands.hpp"
+#include "cli/sample_cli.hpp"
+#include "flowprior/core/error.hpp"
 
 namespace flowprior::cli {
 
-// Placeholder until the sample commands land.
-void register_sample_commands(CLI::App& /*app*/) {}
+void register_sample_commands(CLI::App& app) {
+  auto common = std::make_shared<SampleCommon>();
+  CLI::App* sample = app.add_subcommand("sample", "Sample a built-in target with a chosen sampler");
+  sample->add_option("--target", common->target, "Built-in target (see `flowprior targets`)")->required();
+  sample->add_option("--dim", common->dim, "Dimension of the target");
+  sample->add_option("--sampler", common->sampler, "ensemble | smc")->check(CLI::IsMember({"ensemble", "smc"}));
+  sample->add_option("--seed", common->seed, "Random seed");
+  sample->add_option("--out", common->out, "Output file")->required();
+  sample->add_option("--json", common->json, "JSON summary file");
+  sample->add_option("--threads", common->threads, "Threads for likelihood evaluation");
+  SampleRunner ensemble = add_ensemble_options(*sample);
+  SampleRunner smc = add_smc_options(*sample);
+  sample->callback([common, ensemble, smc] {
+    if (common->dim < 1) throw Error(ErrorContext{.parameter = "--dim"}, "must be at least 1");
+    (common->sampler == "smc" ? smc : ensemble)(*common);
+  });
+  register_targets_command(app);
+}
 
 }  // namespace flowprior::cli
