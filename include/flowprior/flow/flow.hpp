@@ -1,0 +1,82 @@
+#pragma once
+// A normalizing flow on R^d with a standard-normal base. The first bijection is a fixed affine standardisation
+// (set from the training data). "data" side = u in R^d (the box-bijected parameters), "latent" side = z.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "flowprior/core/rng.hpp"
+#include "flowprior/core/types.hpp"
+#include "flowprior/flow/layer.hpp"
+
+namespace flowprior {
+
+enum class FlowArch { realnvp, maf, nsf };
+std::string to_string(FlowArch arch);
+FlowArch flow_arch_from_string(const std::string& name);  // Error on unknown
+
+struct FlowConfig {
+  FlowArch arch = FlowArch::maf;
+  int layers = 5;          // RealNVP: checkerboard blocks (2 affine couplings each); MAF/NSF: number of transforms
+  int hidden = 64;         // MAF/NSF conditioner width (RealNVP follows the paper: width d, see paper.md §3)
+  int hidden_layers = 2;   // MAF/NSF conditioner depth
+  int bins = 8;            // NSF: rational-quadratic bins K
+  double tail_bound = 3.0; // NSF: spline on [-B, B], identity/linear tails outside
+};
+// Error naming the field for values that cannot build a flow (layers < 1, bins < 2, ...).
+void validate(const FlowConfig& config);
+
+// What one recorded to_latent pass keeps for the backward pass (one per thread / chunk; reused between calls).
+struct FlowTape {
+  std::vector<MatrixXd> activations;  // activations[l] = input of layer l; activations.back() = z
+  std::vector<std::unique_ptr<LayerCache>> caches;
+  VectorXd log_det;                   // log|det dz/du| per row, standardisation included
+  MatrixXd dx;                        // backward scratch
+  MatrixXd dy;
+};
+
+class Flow {
+ public:
+  Flow() = default;
+  Flow(int dim, const FlowConfig& config, Rng& rng);  // identity map at start (after standardisation)
+  Flow(const Flow& other);
+  Flow& operator=(const Flow& other);
+  Flow(Flow&&) noexcept = default;
+  Flow& operator=(Flow&&) noexcept = default;
+
+  int dim() const { return dim_; }
+  const FlowConfig& config() const { return config_; }
+
+  void set_standardization(const VectorXd& mean, const VectorXd& scale);  // Error unless finite, scale > 0
+  const VectorXd& standardization_mean() const { return mean_; }
+  const VectorXd& standardization_scale() const { return scale_; }
+
+  void to_latent(const MatrixXd& u, MatrixXd& z, VectorXd& log_det) const;  // log_det = log|det dz/du| per row
+  void to_data(const MatrixXd& z, MatrixXd& u, VectorXd& log_det) const;    // log_det = log|det du/dz| per row
+  VectorXd log_prob(const MatrixXd& u) const;                               // log q(u)
+  void log_prob(const MatrixXd& u, VectorXd& out) const;
+  MatrixXd sample(Index n, Rng& rng) const;                                 // u ~ q
+  void sample(Index n, Rng& rng, MatrixXd& u, VectorXd& log_q) const;       // with log q(u)
+
+  Index num_params() const;
+  VectorXd params() const;
+  void set_params(const VectorXd& params);  // Error on a wrong length
+
+  // Training: log q(u) with everything backward needs recorded in `tape`.
+  void log_prob_recorded(const MatrixXd& u, FlowTape& tape, VectorXd& log_q) const;
+  // Gradient of sum_i dlog_q(i) * log q(u_i) for the pass recorded in `tape`: ADDED to grad (num_params()),
+  // and dL/du written to du when non-null.
+  void log_prob_backward(const VectorXd& dlog_q, FlowTape& tape, double* grad, MatrixXd* du = nullptr) const;
+
+  const std::vector<std::unique_ptr<FlowLayer>>& layers() const { return layers_; }
+
+ private:
+  int dim_ = 0;
+  FlowConfig config_;
+  VectorXd mean_;
+  VectorXd scale_;
+  double log_scale_sum_ = 0;  // sum log scale_
+  std::vector<std::unique_ptr<FlowLayer>> layers_;
+};
+
+}  // namespace flowprior

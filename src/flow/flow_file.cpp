@@ -1,0 +1,188 @@
+#include "flowprior/flow/flow_file.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include "flowprior/core/error.hpp"
+#include "flowprior/io/csv.hpp"
+
+namespace flowprior {
+
+using nlohmann::json;
+
+namespace {
+
+json vector_json(const VectorXd& v) {
+  json a = json::array();
+  for (Index i = 0; i < v.size(); ++i) a.push_back(v(i));
+  return a;
+}
+
+[[noreturn]] void fail(const std::string& source, const std::string& key, const std::string& what) {
+  throw Error(ErrorContext{.file = source, .parameter = key}, what);
+}
+
+const json& member(const json& obj, const std::string& key, const std::string& source, const std::string& path) {
+  if (!obj.is_object() || !obj.contains(key)) fail(source, path + key, "missing key '" + path + key + "'");
+  return obj.at(key);
+}
+
+double number(const json& v, const std::string& source, const std::string& key) {
+  if (!v.is_number()) fail(source, key, "'" + key + "' must be a number");
+  return v.get<double>();
+}
+
+int integer(const json& v, const std::string& source, const std::string& key) {
+  if (!v.is_number_integer()) fail(source, key, "'" + key + "' must be an integer");
+  return v.get<int>();
+}
+
+std::string text(const json& v, const std::string& source, const std::string& key) {
+  if (!v.is_string()) fail(source, key, "'" + key + "' must be a string");
+  return v.get<std::string>();
+}
+
+VectorXd vector_of(const json& v, Index expected, const std::string& source, const std::string& key) {
+  if (!v.is_array()) fail(source, key, "'" + key + "' must be an array");
+  if (static_cast<Index>(v.size()) != expected)
+    fail(source, key, "'" + key + "' has " + std::to_string(v.size()) + " entries, expected " +
+                          std::to_string(expected));
+  VectorXd out(expected);
+  for (Index i = 0; i < expected; ++i) {
+    const json& e = v[static_cast<std::size_t>(i)];
+    if (!e.is_number()) fail(source, key, "'" + key + "' entry " + std::to_string(i) + " is not a number");
+    out(i) = e.get<double>();
+  }
+  return out;
+}
+
+}  // namespace
+
+json flow_to_json(const FlowOnBox& f) {
+  const FlowConfig& c = f.flow.config();
+  json names = json::array();
+  for (const auto& n : f.box.names()) names.push_back(n);
+  return {{"format", kFlowFileFormat},
+          {"version", kFlowFileVersion},
+          {"architecture", to_string(c.arch)},
+          {"hyperparameters",
+           {{"layers", c.layers},
+            {"hidden", c.hidden},
+            {"hidden_layers", c.hidden_layers},
+            {"bins", c.bins},
+            {"tail_bound", c.tail_bound}}},
+          {"dim", f.flow.dim()},
+          {"parameters", names},
+          {"lower", vector_json(f.box.lower())},
+          {"upper", vector_json(f.box.upper())},
+          {"box_map", to_string(f.box.map())},
+          {"standardization",
+           {{"mean", vector_json(f.flow.standardization_mean())},
+            {"scale", vector_json(f.flow.standardization_scale())}}},
+          {"weights", vector_json(f.flow.params())},
+          {"training", f.training.is_null() ? json::object() : f.training}};
+}
+
+FlowOnBox flow_from_json(const json& doc, const std::string& source) {
+  if (!doc.is_object()) fail(source, "", "a flow file must hold one JSON object");
+  const std::string format = text(member(doc, "format", source, ""), source, "format");
+  if (format != kFlowFileFormat)
+    fail(source, "format", "not a flow file: format '" + format + "', expected '" + kFlowFileFormat + "'");
+  const int version = integer(member(doc, "version", source, ""), source, "version");
+  if (version != kFlowFileVersion)
+    fail(source, "version", "unsupported flow file version " + std::to_string(version) + " (this build reads " +
+                                std::to_string(kFlowFileVersion) + ")");
+  FlowConfig c;
+  try {
+    c.arch = flow_arch_from_string(text(member(doc, "architecture", source, ""), source, "architecture"));
+  } catch (const Error& e) {
+    fail(source, "architecture", e.what());
+  }
+  const json& hp = member(doc, "hyperparameters", source, "");
+  c.layers = integer(member(hp, "layers", source, "hyperparameters."), source, "hyperparameters.layers");
+  c.hidden = integer(member(hp, "hidden", source, "hyperparameters."), source, "hyperparameters.hidden");
+  c.hidden_layers =
+      integer(member(hp, "hidden_layers", source, "hyperparameters."), source, "hyperparameters.hidden_layers");
+  c.bins = integer(member(hp, "bins", source, "hyperparameters."), source, "hyperparameters.bins");
+  c.tail_bound =
+      number(member(hp, "tail_bound", source, "hyperparameters."), source, "hyperparameters.tail_bound");
+  try {
+    validate(c);
+  } catch (const Error& e) {
+    fail(source, "hyperparameters." + e.context().parameter, e.what());
+  }
+  const int dim = integer(member(doc, "dim", source, ""), source, "dim");
+  if (dim < 1) fail(source, "dim", "'dim' must be >= 1");
+  const json& jn = member(doc, "parameters", source, "");
+  if (!jn.is_array() || static_cast<int>(jn.size()) != dim)
+    fail(source, "parameters", "'parameters' must be an array of " + std::to_string(dim) + " names");
+  std::vector<std::string> names;
+  for (const auto& n : jn) names.push_back(text(n, source, "parameters"));
+  const VectorXd lower = vector_of(member(doc, "lower", source, ""), dim, source, "lower");
+  const VectorXd upper = vector_of(member(doc, "upper", source, ""), dim, source, "upper");
+  FlowOnBox f;
+  try {
+    f.box = Box(names, lower, upper, box_map_from_string(text(member(doc, "box_map", source, ""), source, "box_map")));
+  } catch (const Error& e) {
+    fail(source, e.context().parameter.empty() ? "box_map" : e.context().parameter, e.what());
+  }
+  const json& st = member(doc, "standardization", source, "");
+  const VectorXd mean =
+      vector_of(member(st, "mean", source, "standardization."), dim, source, "standardization.mean");
+  const VectorXd scale =
+      vector_of(member(st, "scale", source, "standardization."), dim, source, "standardization.scale");
+  Rng rng(0);
+  f.flow = Flow(dim, c, rng);
+  try {
+    f.flow.set_standardization(mean, scale);
+  } catch (const Error& e) {
+    fail(source, "standardization", e.what());
+  }
+  f.flow.set_params(vector_of(member(doc, "weights", source, ""), f.flow.num_params(), source, "weights"));
+  const json& training = member(doc, "training", source, "");
+  if (!training.is_object()) fail(source, "training", "'training' must be an object");
+  f.training = training;
+  return f;
+}
+
+void save_flow_file(const std::string& path, const FlowOnBox& flow) {
+  // nlohmann writes doubles with the shortest representation that reads back to the same value.
+  write_file_atomically(path, flow_to_json(flow).dump(1) + "\n");
+}
+
+FlowOnBox load_flow_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorContext{.file = path}, "cannot open flow file");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  json doc;
+  try {
+    doc = json::parse(buffer.str());
+  } catch (const json::parse_error& e) {
+    throw Error(ErrorContext{.file = path}, std::string("corrupt or truncated flow file (JSON): ") + e.what());
+  }
+  return flow_from_json(doc, path);
+}
+
+void check_flow_names(const FlowOnBox& flow, const std::vector<std::string>& names, const std::string& source) {
+  const auto& mine = flow.box.names();
+  if (mine == names) return;
+  std::string detail;
+  auto join = [](const std::vector<std::string>& v) {
+    std::string s;
+    for (std::size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + v[i];
+    return s;
+  };
+  for (std::size_t i = 0; i < std::max(mine.size(), names.size()); ++i) {
+    const std::string a = i < mine.size() ? mine[i] : "(none)";
+    const std::string b = i < names.size() ? names[i] : "(none)";
+    if (a != b) {
+      detail = "position " + std::to_string(i + 1) + ": flow has '" + a + "', expected '" + b + "'";
+      break;
+    }
+  }
+  throw Error(ErrorContext{.file = source, .parameter = "parameters"},
+              "flow parameter names [" + join(mine) + "] differ from [" + join(names) + "] (" + detail + ")");
+}
+
+}  // namespace flowprior

@@ -1,0 +1,117 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "flowprior/core/error.hpp"
+#include "flowprior/core/rng.hpp"
+#include "flowprior/density/targets.hpp"
+
+using namespace flowprior;
+
+namespace {
+
+// log of the integral of exp(log L) over a 2-D box by a plain midpoint grid (independent of the targets' own
+// quadrature), relative to the box volume: the evidence under the uniform prior.
+double grid_log_z_2d(const Target& t, int n) {
+  const VectorXd lo = t.prior_box.lower(), w = t.prior_box.width();
+  MatrixXd x(n * n, 2);
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < n; ++j) x.row(i * n + j) << lo(0) + (i + 0.5) * w(0) / n, lo(1) + (j + 0.5) * w(1) / n;
+  const VectorXd lp = t.likelihood->log_prob(x);
+  const double m = lp.maxCoeff();
+  return m + std::log((lp.array() - m).exp().sum() / (static_cast<double>(n) * n));
+}
+
+}  // namespace
+
+TEST(Targets, ShellsEvidenceMatchesPublishedQuadrature) {
+  // samplers.md section 5 (Simpson/trapezoid references)
+  EXPECT_NEAR(*make_target("gaussian-shells", 2).log_z, -1.746, 1e-3);
+  EXPECT_NEAR(*make_target("gaussian-shells", 5).log_z, -5.674, 1e-3);
+  EXPECT_NEAR(*make_target("gaussian-shells", 10).log_z, -14.590, 1e-3);
+  EXPECT_NEAR(*make_target("gaussian-shells", 20).log_z, -36.087, 1e-3);
+}
+
+TEST(Targets, EggboxEvidenceMatchesPublishedValue) { EXPECT_NEAR(*make_target("eggbox", 2).log_z, 235.856, 1e-3); }
+
+TEST(Targets, TwoDimensionalEvidenceAgreesWithBruteForceGrid) {
+  for (const char* name : {"rosenbrock", "gaussian-shells", "gaussian", "mixture", "half-gaussian"}) {
+    const Target t = make_target(name, 2);
+    EXPECT_NEAR(grid_log_z_2d(t, 3000), *t.log_z, 2e-3) << name;
+  }
+}
+
+TEST(Targets, RosenbrockMomentsAgreeWithGrid) {
+  const Target t = make_target("rosenbrock", 2);
+  const int n = 3000;
+  double m0 = 0, m1 = 0, m2 = 0, c11 = 0, c12 = 0, c22 = 0;
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < n; ++j) {
+      MatrixXd x(1, 2);
+      x << -10 + (i + 0.5) * 20.0 / n, -10 + (j + 0.5) * 20.0 / n;
+      const double p = std::exp(t.likelihood->log_prob(x)(0));
+      m0 += p;
+      m1 += p * x(0, 0);
+      m2 += p * x(0, 1);
+      c11 += p * x(0, 0) * x(0, 0);
+      c12 += p * x(0, 0) * x(0, 1);
+      c22 += p * x(0, 1) * x(0, 1);
+    }
+  EXPECT_NEAR(t.mean(0), m1 / m0, 1e-3);
+  EXPECT_NEAR(t.mean(1), m2 / m0, 1e-3);
+  EXPECT_NEAR(t.covariance(0, 0), c11 / m0 - (m1 / m0) * (m1 / m0), 1e-2);
+  EXPECT_NEAR(t.covariance(0, 1), c12 / m0 - (m1 / m0) * (m2 / m0), 1e-2);
+  EXPECT_NEAR(t.covariance(1, 1), c22 / m0 - (m2 / m0) * (m2 / m0), 1e-2);
+}
+
+TEST(Targets, ShellAndMixtureMomentsAgreeWithMonteCarloOverTheBox) {
+  // Importance sampling from the uniform box: E[x x^T] = sum L x x^T / sum L, compared with the exact moments.
+  for (const char* name : {"gaussian-shells", "mixture"}) {
+    const Target t = make_target(name, 3);
+    Rng rng(5);
+    MatrixXd u(400000, 3);
+    rng.fill_uniform(u);
+    const MatrixXd x = (u.array().rowwise() * t.prior_box.width().transpose().array()).rowwise() +
+                       t.prior_box.lower().transpose().array();
+    const VectorXd lp = t.likelihood->log_prob(x);
+    const VectorXd w = (lp.array() - lp.maxCoeff()).exp();
+    const MatrixXd second = x.transpose() * w.asDiagonal() * x / w.sum();
+    for (int i = 0; i < 3; ++i)
+      for (int j = 0; j < 3; ++j)
+        EXPECT_NEAR(second(i, j), t.covariance(i, j) + t.mean(i) * t.mean(j), 0.06 * (1 + std::abs(t.covariance(i, j))))
+            << name << " " << i << "," << j;
+  }
+}
+
+TEST(Targets, GaussianIsTheNormalizedCorrelatedDensity) {
+  const Target t = make_target("gaussian", 3);
+  EXPECT_NEAR(t.covariance(0, 2), 0.81, 1e-15);
+  MatrixXd x = MatrixXd::Zero(1, 3);
+  // log N(0; 0, S) = -1.5 log 2pi - 0.5 log det S, det S = (1 - 0.81)^2 for an AR(1) correlation matrix
+  EXPECT_NEAR(t.likelihood->log_prob(x)(0), -1.5 * std::log(2 * M_PI) - 0.5 * std::log(0.19 * 0.19), 1e-12);
+}
+
+TEST(Targets, HalfGaussianAnswers) {
+  const Target t = make_target("half-gaussian", 4);
+  EXPECT_NEAR(t.mean(2), std::sqrt(2 / M_PI), 1e-15);
+  EXPECT_NEAR(t.covariance(1, 1), 1 - 2 / M_PI, 1e-15);
+  EXPECT_EQ(t.prior_box.lower()(0), 0.0);
+}
+
+TEST(Targets, ErrorsNameTheTargetAndDimension) {
+  try {
+    make_target("banana", 2);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("banana"), std::string::npos);
+  }
+  try {
+    make_target("eggbox", 3);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("eggbox"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("3"), std::string::npos);
+  }
+  EXPECT_THROW(make_target("gaussian", 0), Error);
+  EXPECT_EQ(target_names().size(), 6u);
+}
