@@ -101,15 +101,23 @@ SampleRunner add_smc_options(CLI::App& sample) {
   g->add_flag("--static-ess", c->static_ess, "smc: keep n_effective fixed (no dynamic ESS rule)");
   g->add_option("--posterior-size", c->posterior_size, "smc: size of the equal-weight sample (default: ESS)");
   g->add_option("--evidence-samples", c->evidence_samples, "smc: flow importance-sampling evidence draws (0: off)");
-  g->add_option("--checkpoint", c->checkpoint, "smc: checkpoint file written after every iteration");
-  g->add_flag("--resume", c->resume, "smc: continue from --checkpoint if it exists");
+  g->add_option("--checkpoint", c->checkpoint, "smc: checkpoint file written after every iteration (--resume continues it)");
+  // --resume and --no-progress may already belong to the subcommand (ensemble sampler): share them then.
+  CLI::Option* resume = sample.get_option_no_throw("--resume");
+  if (!resume) resume = g->add_flag("--resume")->description("continue from the checkpoint if it exists");
+  CLI::Option* no_progress = sample.get_option_no_throw("--no-progress");
+  if (!no_progress) no_progress = g->add_flag("--no-progress")->description("no progress lines on stderr");
   g->add_option("--max-iterations", c->max_iterations, "smc: stop after this many iterations (resume continues)");
-  g->add_flag("--no-progress", c->no_progress, "smc: no progress lines on stderr");
   g->add_option("--flow-arch", c->flow_arch, "smc: preconditioning flow maf | nsf | realnvp");
   g->add_option("--flow-layers", c->flow_layers, "smc: flow transforms");
   g->add_option("--flow-hidden", c->flow_hidden, "smc: flow hidden width");
   g->add_option("--flow-epochs", c->flow_epochs, "smc: flow training epochs per iteration (early stopping)");
-  return [c](const SampleCommon& common) { run_smc(common, *c); };
+  return [c, resume, no_progress](const SampleCommon& common) {
+    SmcCli options = *c;
+    options.resume = resume->count() > 0;
+    options.no_progress = no_progress->count() > 0;
+    run_smc(common, options);
+  };
 }
 
 }  // namespace flowprior::cli

@@ -8,5 +8,6 @@ namespace flowprior::cli {
 void register_flow_commands(CLI::App& app);      // flow train|sample|logpdf|check   (cmd_flow.cpp)
 void register_sample_commands(CLI::App& app);    // sample, targets                  (cmd_sample.cpp)
 void register_emulator_commands(CLI::App& app);  // emulator design|train|validate|predict (cmd_emulator.cpp)
+void register_run_commands(CLI::App& app);       // run, compare                     (cmd_run.cpp, cmd_compare.cpp)
 
 }  // namespace flowprior::cli

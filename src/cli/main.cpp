@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   flowprior::cli::register_flow_commands(app);
   flowprior::cli::register_sample_commands(app);
   flowprior::cli::register_emulator_commands(app);
+  flowprior::cli::register_run_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -104,7 +104,7 @@ IshProfileTable::IshProfileTable(IshProfileTableOptions options) : options_(opti
     for (std::size_t r = 0; r < series_rows.size(); ++r) {
       const double a = std::exp(o.ln_a_min + series_rows[r] * o.ln_a_step);
       for (int j = 0; j < n_s_; ++j)
-        values_[static_cast<std::size_t>(series_rows[r]) * n_s_ + j] = f(static_cast<Index>(r), j) * (1.0 + a) / a;
+        values_[static_cast<std::size_t>(j) * n_l_ + series_rows[r]] = f(static_cast<Index>(r), j) * (1.0 + a) / a;
     }
   }
   if (!integral_rows.empty()) {
@@ -127,7 +127,7 @@ IshProfileTable::IshProfileTable(IshProfileTableOptions options) : options_(opti
     for (std::size_t r = 0; r < integral_rows.size(); ++r) {
       const double a = std::exp(o.ln_a_min + integral_rows[r] * o.ln_a_step);
       for (int j = 0; j < n_s_; ++j)
-        values_[static_cast<std::size_t>(integral_rows[r]) * n_s_ + j] = f(static_cast<Index>(r), j) * (1.0 + a) / a;
+        values_[static_cast<std::size_t>(j) * n_l_ + integral_rows[r]] = f(static_cast<Index>(r), j) * (1.0 + a) / a;
     }
   }
 }
@@ -173,8 +173,8 @@ double IshProfileTable::at(double s, double ln_a) const {
   const int l0 = lagrange_stencil((ln_a - o.ln_a_min) / o.ln_a_step, n_l_, wl);
   double sum = 0.0;
   for (int i = 0; i < 4; ++i) {
-    const double* row = values_.data() + static_cast<std::size_t>(l0 + i) * n_s_ + s0;
-    sum += wl[i] * (ws[0] * row[0] + ws[1] * row[1] + ws[2] * row[2] + ws[3] * row[3]);
+    const double* row = values_.data() + static_cast<std::size_t>(s0 + i) * n_l_ + l0;
+    sum += ws[i] * (wl[0] * row[0] + wl[1] * row[1] + wl[2] * row[2] + wl[3] * row[3]);
   }
   return sum * a / (1.0 + a);
 }

@@ -15,7 +15,11 @@ inline Box analytic_box() {
 
 inline std::vector<std::string> analytic_output_names(int m = 20) {
   std::vector<std::string> names;
-  for (int j = 0; j < m; ++j) names.push_back("y" + std::to_string(j));
+  for (int j = 0; j < m; ++j) {
+    std::string name = "y";  // not "y" + to_string(): GCC 12 reports a false -Wrestrict there
+    name += std::to_string(j);
+    names.push_back(name);
+  }
   return names;
 }
 

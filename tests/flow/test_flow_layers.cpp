@@ -146,8 +146,12 @@ TEST(MadeAffine, IsAutoregressiveInItsOrder) {
       for (int j = 0; j < d; ++j) {
         const bool before = reverse ? j > k : j < k;  // z_j may depend only on x_j and earlier coordinates
         // Later coordinates may or may not depend on x_k (ReLU units can be off); earlier ones never do.
-        if (before) EXPECT_EQ(y1(0, j), y0(0, j)) << "z" << j << " depends on x" << k;
-        if (j == k) EXPECT_NE(y1(0, j), y0(0, j)) << "z" << j << " ignores x" << j;
+        if (before) {
+          EXPECT_EQ(y1(0, j), y0(0, j)) << "z" << j << " depends on x" << k;
+        }
+        if (j == k) {
+          EXPECT_NE(y1(0, j), y0(0, j)) << "z" << j << " ignores x" << j;
+        }
       }
     }
   }

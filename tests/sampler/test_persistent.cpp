@@ -187,9 +187,17 @@ TEST(PersistentSampler, EvidenceGaussianShells2D) { expect_evidence(run_target("
 
 TEST(PersistentSampler, EvidenceCorrelatedGaussian10D) { expect_evidence(run_target("gaussian", 10, small_options(2))); }
 
-TEST(PersistentSampler, MixtureModesAndEvidence10D) {
-  const TargetRun r = run_target("mixture", 10, small_options(3));
+TEST(PersistentSampler, MixtureModesAndEvidence10DWithFlow) {
+  // Random-walk moves cannot cross between modes 12.6 apart (sigma 0.5): the flow-preconditioned t-pCN can.
+  PersistentOptions o = small_options(3);
+  o.precondition = true;
+  o.evidence_samples = 2000;
+  const TargetRun r = run_target("mixture", 10, o);
   expect_evidence(r);
+  // Importance sampling from the final flow: independent draws, bootstrap error.
+  EXPECT_NEAR(r.result.log_z_is, *r.target.log_z, std::max(0.1, 3 * r.result.log_z_is_err));
+  ASSERT_FALSE(r.result.iterations.empty());
+  EXPECT_TRUE(std::isfinite(r.result.iterations.back().flow_validation_loss));
   // Weight of the mode at +2 (sign of the first coordinate), from the normalised weights.
   double w_plus = 0;
   for (Index i = 0; i < r.result.x.rows(); ++i)
@@ -255,6 +263,30 @@ TEST(PersistentSampler, ResumeFromCheckpointIsBitwiseIdentical) {
   PersistentOptions other = second;
   other.seed = 7;
   EXPECT_THROW(run_target("gaussian", 3, other), Error);
+  std::filesystem::remove(path);
+}
+
+TEST(PersistentSampler, ResumeWithFlowPreconditioningIsBitwiseIdentical) {
+  const std::string path = std::string(FLOWPRIOR_BINARY_DIR) + "/test_persistent_resume_flow.ckpt";
+  std::filesystem::remove(path);
+  PersistentOptions o = small_options(9);
+  o.n_active = 100;
+  o.n_effective = 200;
+  o.n_total = 300;
+  o.precondition = true;
+  o.flow_epochs = 20;
+  const TargetRun full = run_target("gaussian", 2, o);
+  PersistentOptions first = o;
+  first.checkpoint = path;
+  first.max_iterations = 2;
+  run_target("gaussian", 2, first);
+  PersistentOptions second = first;
+  second.max_iterations = o.max_iterations;
+  second.resume = true;
+  const TargetRun resumed = run_target("gaussian", 2, second);
+  EXPECT_EQ(resumed.result.log_z, full.result.log_z);
+  EXPECT_TRUE(resumed.result.x == full.result.x);
+  EXPECT_EQ(resumed.result.likelihood_calls, full.result.likelihood_calls);
   std::filesystem::remove(path);
 }
 

@@ -37,7 +37,7 @@ TEST(Targets, EggboxEvidenceMatchesPublishedValue) { EXPECT_NEAR(*make_target("e
 TEST(Targets, TwoDimensionalEvidenceAgreesWithBruteForceGrid) {
   for (const char* name : {"rosenbrock", "gaussian-shells", "gaussian", "mixture", "half-gaussian"}) {
     const Target t = make_target(name, 2);
-    EXPECT_NEAR(grid_log_z_2d(t, 3000), *t.log_z, 2e-3) << name;
+    EXPECT_NEAR(grid_log_z_2d(t, 1500), *t.log_z, 2e-3) << name;
   }
 }
 
@@ -45,18 +45,18 @@ TEST(Targets, RosenbrockMomentsAgreeWithGrid) {
   const Target t = make_target("rosenbrock", 2);
   const int n = 3000;
   double m0 = 0, m1 = 0, m2 = 0, c11 = 0, c12 = 0, c22 = 0;
-  for (int i = 0; i < n; ++i)
-    for (int j = 0; j < n; ++j) {
-      MatrixXd x(1, 2);
-      x << -10 + (i + 0.5) * 20.0 / n, -10 + (j + 0.5) * 20.0 / n;
-      const double p = std::exp(t.likelihood->log_prob(x)(0));
-      m0 += p;
-      m1 += p * x(0, 0);
-      m2 += p * x(0, 1);
-      c11 += p * x(0, 0) * x(0, 0);
-      c12 += p * x(0, 0) * x(0, 1);
-      c22 += p * x(0, 1) * x(0, 1);
-    }
+  MatrixXd x(n, 2);
+  for (int i = 0; i < n; ++i) {
+    x.col(0).setConstant(-10 + (i + 0.5) * 20.0 / n);
+    for (int j = 0; j < n; ++j) x(j, 1) = -10 + (j + 0.5) * 20.0 / n;
+    const VectorXd p = t.likelihood->log_prob(x).array().exp();
+    m0 += p.sum();
+    m1 += p.dot(x.col(0));
+    m2 += p.dot(x.col(1));
+    c11 += p.dot(x.col(0).cwiseProduct(x.col(0)));
+    c12 += p.dot(x.col(0).cwiseProduct(x.col(1)));
+    c22 += p.dot(x.col(1).cwiseProduct(x.col(1)));
+  }
   EXPECT_NEAR(t.mean(0), m1 / m0, 1e-3);
   EXPECT_NEAR(t.mean(1), m2 / m0, 1e-3);
   EXPECT_NEAR(t.covariance(0, 0), c11 / m0 - (m1 / m0) * (m1 / m0), 1e-2);

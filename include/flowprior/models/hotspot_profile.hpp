@@ -40,7 +40,9 @@ class IshProfileTable {
   IshProfileTableOptions options_;
   int n_s_ = 0;
   int n_l_ = 0;
-  std::vector<double> values_;  // F (1 + a)/a; row = ln a index, column = sqrt(y) index
+  // F (1 + a)/a; index = sqrt(y) index * n_l_ + ln a index: the models sweep ln a (over r) at fixed y, so
+  // consecutive lookups stay in nearby cache lines.
+  std::vector<double> values_;
 };
 
 }  // namespace flowprior

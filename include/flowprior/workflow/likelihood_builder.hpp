@@ -1,0 +1,20 @@
+#pragma once
+// The likelihood of one configured dataset: its CSV data (values, uncorrelated errors, fully correlated error
+// columns) and its model (the built-in linear model y = A x + b, or an emulator file), as a GaussianLikelihood.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "flowprior/core/box.hpp"
+#include "flowprior/core/log_density.hpp"
+#include "flowprior/workflow/analysis_config.hpp"
+
+namespace flowprior {
+
+GaussianDataset load_dataset(const DatasetConfig& config);
+std::shared_ptr<const LogDensity> build_likelihood(const DatasetConfig& config, const Box& box);
+// Sum of the named datasets' log-likelihoods (independent datasets).
+std::shared_ptr<const LogDensity> build_likelihood(const AnalysisConfig& config,
+                                                   const std::vector<std::string>& datasets);
+
+}  // namespace flowprior

@@ -1,0 +1,57 @@
+#pragma once
+// One sampling run of the workflow (a stage, the joint run, a check run): prior + likelihood + sampler settings
+// -> weighted particles with their log-likelihoods, the evidence (SMC only), an equal-weight posterior, and
+// diagnostics. Saved as NAME.csv (parameters, weight, log_likelihood, log_prior), NAME_posterior.csv,
+// NAME_diagnostics.json, and last, atomically, the marker NAME.done: a run whose marker exists is loaded, never
+// recomputed. A killed SMC run resumes from NAME.checkpoint.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "flowprior/core/box.hpp"
+#include "flowprior/core/log_density.hpp"
+#include "flowprior/core/rng.hpp"
+#include "flowprior/core/samples.hpp"
+#include "flowprior/workflow/analysis_config.hpp"
+
+namespace flowprior {
+
+struct RunPrior {
+  std::shared_ptr<const LogDensity> density;
+  std::function<MatrixXd(Index, Rng&)> sample;
+  std::string kind;  // "uniform", "flow", "mixture" (for the record)
+};
+
+struct RunOutput {
+  std::string name;
+  Samples particles;          // weighted (weight column), names = box names
+  VectorXd log_likelihood;    // per particle
+  VectorXd log_prior;
+  MatrixXd posterior;         // equal-weight
+  double log_z = 0;           // NaN for the ensemble sampler
+  double log_z_err = 0;
+  double effective_size = 0;  // Kish ESS (SMC) or draws / max autocorrelation time (ensemble)
+  bool loaded = false;        // read back from a finished run's files
+  nlohmann::json diagnostics;
+};
+
+struct RunRequest {
+  std::string name;
+  std::string folder;
+  RunPrior prior;
+  std::shared_ptr<const LogDensity> likelihood;
+  SamplerConfig sampler;
+  std::uint64_t seed = 1;
+  int threads = 1;
+};
+
+bool run_is_finished(const std::string& folder, const std::string& name);
+// Loads the finished run, or runs it and writes its files (marker last).
+RunOutput run_or_load(const RunRequest& request, const Box& box);
+
+RunPrior uniform_run_prior(const Box& box);
+
+}  // namespace flowprior

@@ -1,0 +1,311 @@
+#include "flowprior/workflow/run_analysis.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <limits>
+#include <optional>
+
+#include "flowprior/core/error.hpp"
+#include "flowprior/core/evaluator.hpp"
+#include "flowprior/core/log.hpp"
+#include "flowprior/density/defensive_mixture.hpp"
+#include "flowprior/density/flow_prior.hpp"
+#include "flowprior/flow/flow_file.hpp"
+#include "flowprior/flow/flow_on_box.hpp"
+#include "flowprior/io/csv.hpp"
+#include "flowprior/workflow/comparison.hpp"
+#include "flowprior/workflow/likelihood_builder.hpp"
+#include "flowprior/workflow/stage_runner.hpp"
+#include "flowprior/workflow/tension.hpp"
+
+namespace flowprior {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Seeds of the sub-runs: one stream per purpose and index, so adding a check never changes a stage's result.
+enum SeedPurpose : std::uint64_t { kStageSeed = 1, kFlowSeed = 2, kJointSeed = 3, kBAloneSeed = 4, kMixtureSeed = 5,
+                                   kCompareSeed = 6, kLostModeSeed = 7 };
+std::uint64_t seed_for(std::uint64_t seed, SeedPurpose purpose, std::uint64_t index = 0) {
+  return stream_id({seed, purpose, index});
+}
+
+std::string path_in(const std::string& folder, const std::string& file) { return (fs::path(folder) / file).string(); }
+
+std::shared_ptr<const FlowPrior> hand_over_flow(const AnalysisConfig& config, const RunOutput& previous,
+                                                const std::string& stage, std::size_t index,
+                                                const std::string& folder, int threads, json& record) {
+  const std::string file = path_in(folder, "flow_" + stage + ".json");
+  if (fs::exists(file)) {
+    FlowOnBox flow = load_flow_file(file);
+    check_flow_names(flow, config.box.names(), file);
+    record["flow_file"] = fs::path(file).filename().string();
+    record["flow_loaded"] = true;
+    return std::make_shared<const FlowPrior>(std::move(flow));
+  }
+  TrainOptions options = config.flow;
+  options.seed = seed_for(config.seed, kFlowSeed, index);
+  options.threads = threads;
+  options.use_weights = true;  // the hand-over is the WEIGHTED posterior of the earlier stage
+  FlowOnBox flow;
+  const TrainSummary summary = train_flow(previous.particles, config.box, options, flow);
+  status("flow for stage '" + stage + "': " + std::to_string(summary.epochs) + " epochs, stop: " +
+         summary.stop_reason);
+  // Written under a temporary name and renamed, so a killed run never leaves a half-written flow behind.
+  save_flow_file(file + ".tmp", flow);
+  fs::rename(file + ".tmp", file);
+  record["flow_file"] = fs::path(file).filename().string();
+  record["flow_epochs"] = summary.epochs;
+  record["flow_stop_reason"] = summary.stop_reason;
+  record["flow_best_validation_loss"] = summary.best_validation_loss;
+  record["flow_train_loss"] = summary.train_loss;
+  record["flow_validation_loss"] = summary.validation_loss;
+  return std::make_shared<const FlowPrior>(std::move(flow));
+}
+
+RunPrior stage_prior(PriorKind kind, double epsilon, const std::shared_ptr<const FlowPrior>& flow, const Box& box) {
+  if (kind == PriorKind::uniform) return uniform_run_prior(box);
+  if (kind == PriorKind::flow)
+    return RunPrior{flow, [flow](Index n, Rng& rng) { return flow->sample(n, rng); }, "flow"};
+  auto mixture = std::make_shared<const DefensiveMixture>(flow, epsilon);
+  return RunPrior{mixture, [mixture](Index n, Rng& rng) { return mixture->sample(n, rng); }, "mixture"};
+}
+
+std::vector<std::string> union_of(const std::vector<std::vector<std::string>>& lists) {
+  std::vector<std::string> out;
+  for (const auto& l : lists)
+    for (const auto& n : l)
+      if (std::find(out.begin(), out.end(), n) == out.end()) out.push_back(n);
+  return out;
+}
+
+double finite_or_nan(double v) { return std::isfinite(v) ? v : kNaN; }
+
+// log w_i = log w_stage_i + log L_earlier + log pi - log q: the stage's particles reweighted to the exact target.
+VectorXd corrected_log_weights(const RunOutput& run, const VectorXd& log_l_earlier, const VectorXd& log_pi) {
+  VectorXd lw(run.particles.size());
+  for (Index i = 0; i < lw.size(); ++i) {
+    const double w = run.particles.has_weights() ? run.particles.weights[i] : 1.0;
+    lw[i] = (w > 0 ? std::log(w) : -INFINITY) + log_l_earlier[i] + log_pi[i] - run.log_prior[i];
+  }
+  return lw;
+}
+
+VectorXd normalise_log_weights(const VectorXd& lw) {
+  const double m = lw.maxCoeff();
+  if (!std::isfinite(m)) throw Error("importance weights: every weight is zero");
+  VectorXd w = (lw.array() - m).exp();
+  return w / w.sum();
+}
+
+double kish(const VectorXd& w) { return w.sum() * w.sum() / w.squaredNorm(); }
+
+void run_plots(const RunOptions& options, const std::string& folder) {
+  if (!options.plots || options.plot_script.empty() || !fs::exists(options.plot_script)) return;
+  if (!fs::exists("/usr/bin/python3")) return;
+  const std::string probe = "/usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1";
+  if (std::system(probe.c_str()) != 0) {
+    warn("plots skipped: /usr/bin/python3 has no matplotlib");
+    return;
+  }
+  const std::string cmd = "/usr/bin/python3 '" + options.plot_script + "' '" + folder + "' >/dev/null";
+  if (std::system(cmd.c_str()) != 0) warn("plotting failed (" + cmd + "); the results are unaffected");
+}
+
+}  // namespace
+
+nlohmann::json run_analysis(const AnalysisConfig& config, const RunOptions& options) {
+  const std::string folder = options.output.empty() ? config.output : options.output;
+  const int threads = options.threads > 0 ? options.threads : std::max(1, config.threads);
+  fs::create_directories(folder);
+  const Box& box = config.box;
+  for (const auto& s : config.stages)
+    if (s.name == "joint" || s.name == "b_alone" || s.name == "mixture_check")
+      throw Error(ErrorContext{.file = config.source, .line = s.line, .parameter = "name"},
+                  "stage name \"" + s.name + "\" is reserved for the workflow's own runs");
+
+  json summary;
+  summary["config"] = config.source;
+  summary["parameters"] = box.names();
+  json stages_json = json::object();
+  std::vector<RunOutput> stages;
+  std::vector<std::shared_ptr<const FlowPrior>> flows;
+  for (std::size_t k = 0; k < config.stages.size(); ++k) {
+    const StageConfig& sc = config.stages[k];
+    json record;
+    std::shared_ptr<const FlowPrior> flow;
+    if (sc.prior != PriorKind::uniform) flow = hand_over_flow(config, stages.back(), sc.name, k, folder, threads, record);
+    RunRequest q{sc.name, folder, stage_prior(sc.prior, sc.epsilon, flow, box),
+                 build_likelihood(config, sc.datasets), sc.sampler, seed_for(config.seed, kStageSeed, k), threads};
+    stages.push_back(run_or_load(q, box));
+    flows.push_back(flow);
+    const RunOutput& r = stages.back();
+    record["log_z"] = finite_or_nan(r.log_z);
+    record["log_z_err"] = finite_or_nan(r.log_z_err);
+    record["samples"] = r.name + ".csv";
+    record["posterior"] = r.name + "_posterior.csv";
+    record["diagnostics"] = r.name + "_diagnostics.json";
+    record["prior"] = to_string(sc.prior);
+    record["sampler"] = to_string(sc.sampler.kind);
+    record["datasets"] = sc.datasets;
+    record["effective_size"] = r.effective_size;
+    stages_json[sc.name] = record;
+  }
+  summary["stages"] = stages_json;
+
+  std::vector<std::vector<std::string>> all_lists;
+  for (const auto& s : config.stages) all_lists.push_back(s.datasets);
+  const std::vector<std::string> all_datasets = union_of(all_lists);
+
+  // Joint run: all datasets, uniform prior.
+  std::optional<RunOutput> joint;
+  if (config.joint) {
+    RunRequest q{"joint", folder, uniform_run_prior(box), build_likelihood(config, all_datasets),
+                 config.joint_sampler, seed_for(config.seed, kJointSeed), threads};
+    joint = run_or_load(q, box);
+    summary["joint"] = {{"log_z", finite_or_nan(joint->log_z)}, {"log_z_err", finite_or_nan(joint->log_z_err)},
+                        {"samples", "joint.csv"},              {"posterior", "joint_posterior.csv"},
+                        {"datasets", all_datasets},            {"effective_size", joint->effective_size}};
+    ComparisonOptions co;
+    co.seed = seed_for(config.seed, kCompareSeed);
+    co.threads = threads;
+    co.kl_bins = config.checks.kl_bins;
+    co.c2st_neighbours = config.checks.c2st_neighbours;
+    co.max_per_class = config.checks.max_per_class;
+    co.model_effective_size = stages.back().effective_size;
+    co.reference_effective_size = joint->effective_size;
+    Samples last = stages.back().particles;
+    const Comparison c = compare_samples(last, joint->particles, box, co);
+    summary["comparison"] = comparison_to_json(c);
+    summary["comparison"]["model"] = config.stages.back().name;
+    summary["comparison"]["reference"] = "joint";
+  } else {
+    summary["comparison"] = {{"verdict", "not run"}, {"reasons", {"[joint] enabled = false"}}};
+  }
+
+  // Tension between the first stage's datasets (A) and all the others (B).
+  json tension = {{"log_r", nullptr}, {"suspiciousness_p", nullptr}};
+  {
+    std::vector<std::string> b;
+    for (const auto& n : all_datasets)
+      if (std::find(config.stages[0].datasets.begin(), config.stages[0].datasets.end(), n) ==
+          config.stages[0].datasets.end())
+        b.push_back(n);
+    std::string skip;
+    if (!config.checks.tension) skip = "[checks] tension = false";
+    else if (b.empty()) skip = "every dataset is in the first stage";
+    else if (!joint) skip = "no joint run";
+    else if (config.stages[0].prior != PriorKind::uniform || !std::isfinite(stages[0].log_z))
+      skip = "the first stage has no evidence under the uniform prior (use sampler = \"smc\")";
+    else if (!std::isfinite(joint->log_z)) skip = "the joint run has no evidence (use sampler = \"smc\")";
+    if (skip.empty()) {
+      SamplerConfig sampler = config.joint_sampler;
+      RunRequest q{"b_alone", folder, uniform_run_prior(box), build_likelihood(config, b), sampler,
+                   seed_for(config.seed, kBAloneSeed), threads};
+      const RunOutput rb = run_or_load(q, box);
+      auto evidence = [](const RunOutput& r) {
+        return EvidenceRun{r.log_z, r.log_z_err, r.log_likelihood, r.particles.weights};
+      };
+      const Tension t = dataset_tension(evidence(stages[0]), evidence(rb), evidence(*joint));
+      tension = tension_to_json(t);
+      tension["datasets_a"] = config.stages[0].datasets;
+      tension["datasets_b"] = b;
+    } else {
+      tension["skipped"] = skip;
+    }
+  }
+  summary["tension"] = tension;
+
+  // The last stage with a flow prior: flow-prior error and lost modes.
+  json flow_check = {{"ess_fraction", nullptr}};
+  json lost = {{"detected", nullptr}};
+  std::optional<std::size_t> last_flow;
+  for (std::size_t k = 0; k < config.stages.size(); ++k)
+    if (config.stages[k].prior != PriorKind::uniform) last_flow = k;
+  if (last_flow) {
+    const std::size_t k = *last_flow;
+    const StageConfig& sc = config.stages[k];
+    std::vector<std::vector<std::string>> earlier_lists(all_lists.begin(), all_lists.begin() + static_cast<long>(k));
+    const std::vector<std::string> earlier = union_of(earlier_lists);
+    const auto like_earlier = build_likelihood(config, earlier);
+    const auto like_stage = build_likelihood(config, sc.datasets);
+    const RunPrior uniform = uniform_run_prior(box);
+    ThreadEvaluator evaluator(threads);
+    if (config.checks.flow_prior_check) {
+      const RunOutput& r = stages[k];
+      VectorXd log_l, log_pi;
+      evaluator.evaluate(*like_earlier, r.particles.values, log_l);
+      evaluator.evaluate(*uniform.density, r.particles.values, log_pi);
+      const VectorXd w = normalise_log_weights(corrected_log_weights(r, log_l, log_pi));
+      const double ess_stage = r.particles.effective_size();
+      const double ess = kish(w);
+      Samples corrected{box.names(), r.particles.values, w, {}};
+      write_samples_csv(path_in(folder, sc.name + "_corrected.csv"), corrected);
+      flow_check = {{"stage", sc.name},
+                    {"earlier_datasets", earlier},
+                    {"ess", ess},
+                    {"ess_fraction", ess / ess_stage},
+                    {"corrected_samples", sc.name + "_corrected.csv"},
+                    {"rule", "importance weights L_earlier pi / q on the stage's particles; a small ess_fraction "
+                             "(< 0.5) says the flow prior distorted the result"}};
+    } else {
+      flow_check["skipped"] = "[checks] flow_prior = false";
+    }
+    if (config.checks.lost_modes) {
+      const LostModeRule rule;
+      RunRequest q{"mixture_check", folder,
+                   stage_prior(PriorKind::mixture, config.checks.lost_modes_epsilon, flows[k], box),
+                   like_stage, sc.sampler, seed_for(config.seed, kMixtureSeed), threads};
+      if (q.sampler.kind == SamplerKind::smc) q.sampler.n_total = std::max<Index>(q.sampler.n_total / 2, 64);
+      const RunOutput m = run_or_load(q, box);
+      // Typical flow density: log q of the flow's own draws; "far below" = under their rule.quantile quantile.
+      Rng rng(seed_for(config.seed, kLostModeSeed));
+      const Index draws = 4000;
+      const VectorXd self = flows[k]->log_prob(flows[k]->sample(draws, rng));
+      std::vector<double> sorted(self.data(), self.data() + self.size());
+      std::sort(sorted.begin(), sorted.end());
+      const double threshold = sorted[static_cast<std::size_t>(rule.quantile * static_cast<double>(draws))];
+      VectorXd log_q, log_l, log_pi;
+      evaluator.evaluate(*flows[k], m.particles.values, log_q);
+      evaluator.evaluate(*like_earlier, m.particles.values, log_l);
+      evaluator.evaluate(*uniform.density, m.particles.values, log_pi);
+      const VectorXd w = normalise_log_weights(corrected_log_weights(m, log_l, log_pi));
+      double mass = 0, raw_mass = 0;
+      const VectorXd raw = m.particles.normalized_weights();
+      for (Index i = 0; i < w.size(); ++i)
+        if (log_q[i] < threshold) {
+          mass += w[i];
+          raw_mass += raw[i];
+        }
+      lost = {{"detected", mass > rule.max_mass},
+              {"stage", sc.name},
+              {"mass_where_flow_excludes", mass},
+              {"mixture_mass_where_flow_excludes", raw_mass},
+              {"log_q_threshold", threshold},
+              {"reweighting_ess", kish(w)},
+              {"rule", "run the stage under the defensive mixture (epsilon " +
+                           std::to_string(config.checks.lost_modes_epsilon) +
+                           "), reweight to L_earlier L_stage pi; detected if more than " +
+                           std::to_string(rule.max_mass) + " of that mass lies where log q is below the " +
+                           std::to_string(rule.quantile) + " quantile of log q under q"}};
+    } else {
+      lost["skipped"] = "[checks] lost_modes = false";
+    }
+  } else {
+    flow_check["skipped"] = "no stage with a flow prior";
+    lost["skipped"] = "no stage with a flow prior";
+  }
+  summary["flow_prior_check"] = flow_check;
+  summary["lost_modes"] = lost;
+
+  write_file_atomically(path_in(folder, "summary.json"), summary.dump(2) + "\n");
+  run_plots(options, folder);
+  return summary;
+}
+
+}  // namespace flowprior

@@ -1,0 +1,207 @@
+#include "flowprior/workflow/stage_runner.hpp"
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include "flowprior/core/error.hpp"
+#include "flowprior/core/evaluator.hpp"
+#include "flowprior/core/log.hpp"
+#include "flowprior/density/posterior.hpp"
+#include "flowprior/density/uniform_box.hpp"
+#include "flowprior/io/csv.hpp"
+#include "flowprior/sampler/diagnostics.hpp"
+#include "flowprior/sampler/ensemble.hpp"
+#include "flowprior/sampler/persistent.hpp"
+
+namespace flowprior {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string path_in(const std::string& folder, const std::string& file) { return (fs::path(folder) / file).string(); }
+
+nlohmann::json smc_diagnostics(const SmcResult& r) {
+  nlohmann::json it = nlohmann::json::array();
+  for (const auto& s : r.iterations)
+    it.push_back({{"iteration", s.iteration},
+                  {"beta", s.beta},
+                  {"ess", s.ess},
+                  {"n_effective", s.n_effective},
+                  {"log_z", s.log_z},
+                  {"acceptance", s.acceptance},
+                  {"steps", s.steps},
+                  {"likelihood_calls", s.likelihood_calls}});
+  return nlohmann::json{{"sampler", "smc"},          {"converged", r.converged},
+                        {"stop_reason", r.stop_reason}, {"ess", r.ess},
+                        {"likelihood_calls", r.likelihood_calls}, {"wall_seconds", r.wall_seconds},
+                        {"iterations", it}};
+}
+
+RunOutput run_smc(const RunRequest& q, const Box& box, Evaluator& evaluator) {
+  PersistentOptions o;
+  o.n_active = q.sampler.n_active;
+  o.n_effective = q.sampler.n_effective;
+  o.n_total = q.sampler.n_total;
+  o.warmup_blocks = q.sampler.warmup_blocks;
+  o.precondition = q.sampler.precondition;
+  if (o.precondition) o.mutation.kernel = MutationKernel::tpcn;
+  o.max_iterations = q.sampler.max_iterations;
+  o.seed = q.seed;
+  o.progress = false;
+  if (q.sampler.checkpoint) {
+    o.checkpoint = path_in(q.folder, q.name + ".checkpoint");
+    o.resume = true;
+  }
+  PriorModel prior{*q.prior.density, box, q.prior.sample};
+  const SmcResult r = PersistentSampler(o).run(prior, *q.likelihood, evaluator);
+  if (!r.converged) warn("run '" + q.name + "': SMC stopped before convergence (" + r.stop_reason + ")");
+  // Particles with zero weight (early warm-up blocks) carry nothing at beta = 1 and may have log L = -inf.
+  std::vector<Index> keep;
+  for (Index i = 0; i < r.weights.size(); ++i)
+    if (r.weights[i] > 0) keep.push_back(i);
+  RunOutput out;
+  out.particles.names = box.names();
+  out.particles.values.resize(static_cast<Index>(keep.size()), box.dim());
+  out.particles.weights.resize(static_cast<Index>(keep.size()));
+  out.log_likelihood.resize(static_cast<Index>(keep.size()));
+  out.log_prior.resize(static_cast<Index>(keep.size()));
+  for (std::size_t k = 0; k < keep.size(); ++k) {
+    const Index i = keep[k], row = static_cast<Index>(k);
+    out.particles.values.row(row) = r.x.row(i);
+    out.particles.weights[row] = r.weights[i];
+    out.log_likelihood[row] = r.log_likelihood[i];
+    out.log_prior[row] = r.log_prior[i];
+  }
+  out.posterior = r.posterior;
+  out.log_z = r.log_z;
+  out.log_z_err = r.log_z_err;
+  out.effective_size = out.particles.effective_size();
+  out.diagnostics = smc_diagnostics(r);
+  return out;
+}
+
+RunOutput run_ensemble(const RunRequest& q, const Box& box, Evaluator& evaluator) {
+  EnsembleOptions o;
+  o.moves = parse_moves(q.sampler.moves);
+  o.seed = q.seed;
+  o.threads = q.threads;
+  o.burn_in = q.sampler.burn_in;
+  Rng rng(q.seed, stream_id({0x5747, 1}));
+  const MatrixXd start = q.prior.sample(q.sampler.walkers, rng);
+  Posterior target(q.prior.density, q.likelihood);
+  EnsembleSampler sampler(o);
+  const Chain chain = sampler.run(target, start, q.sampler.steps);
+  RunOutput out;
+  out.particles = chain.flat(0, q.sampler.thin);
+  out.particles.names = box.names();
+  out.particles.log_density.resize(0);
+  evaluator.evaluate(*q.likelihood, out.particles.values, out.log_likelihood);
+  evaluator.evaluate(*q.prior.density, out.particles.values, out.log_prior);
+  out.posterior = out.particles.values;
+  out.log_z = std::numeric_limits<double>::quiet_NaN();
+  out.log_z_err = std::numeric_limits<double>::quiet_NaN();
+  const ChainDiagnostics d = diagnose(chain);
+  const double tau = std::max(1.0, d.autocorr_time.maxCoeff());
+  out.effective_size = static_cast<double>(chain.steps) * chain.walkers / tau;
+  out.diagnostics = nlohmann::json{{"sampler", "ensemble"},
+                                   {"autocorr_time", std::vector<double>(d.autocorr_time.data(),
+                                                                         d.autocorr_time.data() + d.autocorr_time.size())},
+                                   {"acceptance_mean", d.acceptance_fraction.mean()},
+                                   {"warnings", d.warnings},
+                                   {"log_prob_calls", sampler.summary().log_prob_calls}};
+  return out;
+}
+
+void save(const RunOutput& out, const std::string& folder) {
+  const int d = out.particles.dim();
+  std::vector<std::string> names = out.particles.names;
+  names.insert(names.end(), {"weight", "log_likelihood", "log_prior"});
+  MatrixXd table(out.particles.size(), d + 3);
+  table.leftCols(d) = out.particles.values;
+  table.col(d) = out.particles.has_weights() ? out.particles.weights : VectorXd::Ones(out.particles.size());
+  table.col(d + 1) = out.log_likelihood;
+  table.col(d + 2) = out.log_prior;
+  write_csv_table(path_in(folder, out.name + ".csv"), names, table);
+  Samples posterior{out.particles.names, out.posterior, {}, {}};
+  write_samples_csv(path_in(folder, out.name + "_posterior.csv"), posterior);
+  write_file_atomically(path_in(folder, out.name + "_diagnostics.json"), out.diagnostics.dump(2) + "\n");
+  const nlohmann::json marker{{"log_z", out.log_z},
+                              {"log_z_err", out.log_z_err},
+                              {"effective_size", out.effective_size},
+                              {"samples", out.name + ".csv"},
+                              {"posterior", out.name + "_posterior.csv"}};
+  write_file_atomically(path_in(folder, out.name + ".done"), marker.dump(2) + "\n");
+}
+
+double json_number(const nlohmann::json& j, const char* key) {
+  return j.contains(key) && j[key].is_number() ? j[key].get<double>() : std::numeric_limits<double>::quiet_NaN();
+}
+
+RunOutput load(const std::string& name, const std::string& folder, const Box& box) {
+  const std::string marker_path = path_in(folder, name + ".done");
+  std::ifstream in(marker_path);
+  nlohmann::json marker;
+  try {
+    marker = nlohmann::json::parse(in);
+  } catch (const std::exception& e) {
+    throw Error(ErrorContext{.file = marker_path}, std::string("corrupt marker: ") + e.what());
+  }
+  RunOutput out;
+  out.name = name;
+  out.loaded = true;
+  out.log_z = json_number(marker, "log_z");
+  out.log_z_err = json_number(marker, "log_z_err");
+  out.effective_size = json_number(marker, "effective_size");
+  const std::string csv = path_in(folder, name + ".csv");
+  const Table t = read_csv_table(csv, true);
+  auto col = [&](const std::string& c) {
+    const int j = t.column(c);
+    if (j < 0) throw Error(ErrorContext{.file = csv, .parameter = c}, "missing column");
+    return VectorXd(t.values.col(j));
+  };
+  out.particles.names = box.names();
+  out.particles.values.resize(t.values.rows(), box.dim());
+  for (int j = 0; j < box.dim(); ++j) out.particles.values.col(j) = col(box.names()[static_cast<std::size_t>(j)]);
+  out.particles.weights = col("weight");
+  out.log_likelihood = col("log_likelihood");
+  out.log_prior = col("log_prior");
+  out.posterior = read_samples_csv(path_in(folder, name + "_posterior.csv"))
+                      .with_columns(box.names(), name + "_posterior.csv")
+                      .values;
+  std::ifstream din(path_in(folder, name + "_diagnostics.json"));
+  if (din) out.diagnostics = nlohmann::json::parse(din, nullptr, false);
+  return out;
+}
+
+}  // namespace
+
+bool run_is_finished(const std::string& folder, const std::string& name) {
+  return fs::exists(path_in(folder, name + ".done"));
+}
+
+RunPrior uniform_run_prior(const Box& box) {
+  auto uniform = std::make_shared<const UniformBox>(box);
+  return RunPrior{uniform, [uniform](Index n, Rng& rng) { return uniform->sample(n, rng); }, "uniform"};
+}
+
+RunOutput run_or_load(const RunRequest& q, const Box& box) {
+  if (run_is_finished(q.folder, q.name)) {
+    status("run '" + q.name + "': finished earlier, loaded from " + q.folder);
+    return load(q.name, q.folder, box);
+  }
+  status("run '" + q.name + "': " + to_string(q.sampler.kind) + " with " + q.prior.kind + " prior");
+  ThreadEvaluator evaluator(q.threads);
+  RunOutput out = q.sampler.kind == SamplerKind::smc ? run_smc(q, box, evaluator) : run_ensemble(q, box, evaluator);
+  out.name = q.name;
+  out.diagnostics["prior"] = q.prior.kind;
+  out.diagnostics["log_z"] = out.log_z;
+  out.diagnostics["log_z_err"] = out.log_z_err;
+  out.diagnostics["effective_size"] = out.effective_size;
+  save(out, q.folder);
+  return out;
+}
+
+}  // namespace flowprior

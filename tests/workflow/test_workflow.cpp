@@ -1,0 +1,246 @@
+// The sequential workflow on the exactly solvable linear-Gaussian problem, the configuration reader, and the
+// comparison and tension rules.
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "flowprior/core/error.hpp"
+#include "flowprior/core/rng.hpp"
+#include "flowprior/io/csv.hpp"
+#include "flowprior/workflow/analysis_config.hpp"
+#include "flowprior/workflow/comparison.hpp"
+#include "flowprior/workflow/run_analysis.hpp"
+#include "flowprior/workflow/tension.hpp"
+#include "workflow/linear_gaussian_problem.hpp"
+
+namespace flowprior {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::dataset_a;
+using testing::dataset_b;
+using testing::exact_posterior;
+
+constexpr double kBox = 10.0;  // box [-10, 10]^2: posterior sd ~0.2, the box truncates nothing
+
+fs::path fresh_dir(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / ("flowprior_test_workflow_" + name);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+// Writes data files and the analysis configuration; returns the config path.
+std::string write_problem(const fs::path& dir, double shift_sigmas, const std::string& extra = "") {
+  const auto a = dataset_a();
+  const auto b = dataset_b(shift_sigmas);
+  testing::write_data_csv((dir / "a.csv").string(), a);
+  testing::write_data_csv((dir / "b.csv").string(), b);
+  std::ofstream out(dir / "analysis.toml");
+  out << "seed = 11\noutput = \"run\"\nthreads = 2\nplots = false\n\n"
+      << "[parameters]\nslope = [-10, 10]\nintercept = [-10, 10]\n\n"
+      << "[datasets.A]\ndata = \"a.csv\"\nmodel = \"linear\"\nmatrix = " << testing::toml_matrix(a.a)
+      << "\noffset = " << testing::toml_vector(a.offset) << "\n\n"
+      << "[datasets.B]\ndata = \"b.csv\"\nmodel = \"linear\"\nmatrix = " << testing::toml_matrix(b.a)
+      << "\noffset = " << testing::toml_vector(b.offset) << "\n\n"
+      << "[[stages]]\nname = \"stage1\"\ndatasets = [\"A\"]\nprior = \"uniform\"\nsampler = \"smc\"\n"
+      << "n_active = 200\nn_effective = 400\nn_total = 2000\n\n"
+      << "[[stages]]\nname = \"stage2\"\ndatasets = [\"B\"]\nprior = \"flow\"\nsampler = \"smc\"\n"
+      << "n_active = 200\nn_effective = 400\nn_total = 2000\n\n"
+      << "[flow]\narch = \"maf\"\nlayers = 3\nhidden = 16\nepochs = 150\npatience = 15\nbatch_size = 256\n"
+      << "learning_rate = 0.005\n\n"
+      << "[joint]\nsampler = \"smc\"\nn_active = 200\nn_effective = 400\nn_total = 2000\n\n"
+      << extra;
+  return (dir / "analysis.toml").string();
+}
+
+double log_volume() { return 2 * std::log(2 * kBox); }
+
+// Weighted moments of a run's particles against the exact Gaussian: mean within 4 MC sigma (sd / sqrt(ESS)), sd
+// within 4 of its MC sigma (sd / sqrt(2 ESS)), with ESS the Kish size of the weights.
+void expect_moments(const std::string& csv, const testing::ExactGaussian& exact, double extra_sigma = 0.0) {
+  const Samples s = read_samples_csv(csv);
+  VectorXd mean, sd;
+  const Samples p = s.with_columns({"slope", "intercept"}, csv);
+  weighted_moments(p.values, p.weights, mean, sd);
+  const double ess = p.effective_size();
+  ASSERT_GT(ess, 200.0) << csv;
+  for (int j = 0; j < 2; ++j) {
+    const double exact_sd = std::sqrt(exact.covariance(j, j));
+    const double tol_mean = (4.0 + extra_sigma) * exact_sd / std::sqrt(ess);
+    const double tol_sd = (4.0 + extra_sigma) * exact_sd / std::sqrt(2 * ess);
+    EXPECT_NEAR(mean[j], exact.mean[j], tol_mean) << csv << " parameter " << j;
+    EXPECT_NEAR(sd[j], exact_sd, tol_sd) << csv << " parameter " << j;
+  }
+}
+
+TEST(AnalysisConfig, ReadsEverythingInFileOrder) {
+  const fs::path dir = fresh_dir("config");
+  const AnalysisConfig c = read_analysis_config(write_problem(dir, 0.0));
+  EXPECT_EQ(c.seed, 11u);
+  EXPECT_EQ(c.box.names(), (std::vector<std::string>{"slope", "intercept"}));  // line order, not key order
+  ASSERT_EQ(c.datasets.size(), 2u);
+  EXPECT_EQ(c.datasets[0].name, "A");
+  EXPECT_EQ(c.datasets[0].matrix.rows(), 3);
+  EXPECT_EQ(c.datasets[0].data_file, (dir / "a.csv").string());  // relative to the config's folder
+  ASSERT_EQ(c.stages.size(), 2u);
+  EXPECT_EQ(c.stages[1].prior, PriorKind::flow);
+  EXPECT_EQ(c.stages[1].sampler.n_total, 2000);
+  EXPECT_EQ(c.flow.flow.layers, 3);
+  EXPECT_EQ(c.output, (dir / "run").string());
+}
+
+TEST(AnalysisConfig, UnknownKeyAndWrongTypeNameFileLineAndKey) {
+  const fs::path dir = fresh_dir("config_bad");
+  const std::string path = write_problem(dir, 0.0, "[checks]\ntension = true\nbogus_key = 3\n");
+  try {
+    read_analysis_config(path);
+    FAIL() << "unknown key accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.context().file, path);
+    EXPECT_EQ(e.context().parameter, "checks.bogus_key");
+    // the line of bogus_key: count lines of the file up to it
+    std::ifstream in(path);
+    std::string line;
+    long n = 0, found = -1;
+    while (std::getline(in, line)) {
+      ++n;
+      if (line.rfind("bogus_key", 0) == 0) found = n;
+    }
+    EXPECT_EQ(e.context().line, found);
+  }
+  const std::string wrong = write_problem(dir, 0.0, "[checks]\ntension = \"yes\"\n");
+  try {
+    read_analysis_config(wrong);
+    FAIL() << "string accepted for a boolean";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.context().parameter, "checks.tension");
+    EXPECT_GT(e.context().line, 0);
+  }
+  EXPECT_THROW(parse_analysis_config("seed = 1\n[parameters]\nx = [0, 1]\n[datasets.A]\ndata = \"a.csv\"\n"
+                                     "model = \"linear\"\nmatrix = [[1.0]]\n[[stages]]\nname = \"s\"\n"
+                                     "datasets = [\"C\"]\n",
+                                     "inline.toml", ""),
+               Error);  // unknown dataset in a stage
+}
+
+TEST(Comparison, SameDistributionConsistentShiftedInconsistent) {
+  const Box box({"p", "q"}, VectorXd::Constant(2, -10), VectorXd::Constant(2, 10));
+  Rng rng(5);
+  auto draw = [&](Index n, double shift) {
+    MatrixXd x(n, 2);
+    rng.fill_normal(x);
+    x.col(1) = 0.5 * x.col(0) + x.col(1);
+    x.col(0).array() += shift;
+    return Samples{{"p", "q"}, x, {}, {}};
+  };
+  ComparisonOptions o;
+  o.max_per_class = 1500;
+  const Samples reference = draw(3000, 0.0);
+  const Comparison same = compare_samples(draw(1500, 0.0), reference, box, o);
+  EXPECT_EQ(same.verdict, "consistent") << same.reasons.front();
+  const Comparison shifted = compare_samples(draw(1500, 0.3), reference, box, o);
+  EXPECT_EQ(shifted.verdict, "inconsistent");
+  EXPECT_GT(std::abs(shifted.shifts[0].mean_shift_sigma), 4.0);
+  EXPECT_LT(std::abs(shifted.shifts[1].mean_shift_sigma), 4.0);
+}
+
+TEST(Tension, InformationAndDimensionalityOfExactGaussianRuns) {
+  // Equal-weight "posterior" draws of a d-dimensional Gaussian likelihood: log L - max log L = -chi^2_d / 2, so
+  // d_BMD = 2 Var(log L) -> d. With independent parameters measured by A and B alone, log R = log I and log S = 0
+  // exactly in the Gaussian limit; p -> chi2_sf(d, d) (no tension).
+  Rng rng(9);
+  auto run = [&](int d, double log_z) {
+    EvidenceRun r;
+    r.log_z = log_z;
+    r.log_likelihood.resize(20000);
+    for (Index i = 0; i < r.log_likelihood.size(); ++i) {
+      double chi2 = 0;
+      for (int k = 0; k < d; ++k) chi2 += std::pow(rng.normal(), 2);
+      r.log_likelihood[i] = -0.5 * chi2;
+    }
+    return r;
+  };
+  const EvidenceRun a = run(1, -3.0), b = run(1, -4.0), ab = run(2, -7.0);
+  const Tension t = dataset_tension(a, b, ab);
+  EXPECT_NEAR(t.a.bmd, 1.0, 0.05);
+  EXPECT_NEAR(t.ab.bmd, 2.0, 0.1);
+  EXPECT_DOUBLE_EQ(t.log_r, 0.0);
+  EXPECT_NEAR(t.log_s, 0.0, 0.05);
+  EXPECT_GT(t.suspiciousness_p, 0.2);
+}
+
+void expect_key(const nlohmann::json& j, const std::vector<std::string>& path) {
+  const nlohmann::json* node = &j;
+  std::string name;
+  for (const auto& k : path) {
+    name += "." + k;
+    ASSERT_TRUE(node->contains(k)) << "summary.json has no " << name;
+    node = &(*node)[k];
+  }
+}
+
+TEST(Workflow, LinearGaussianSequentialAndJointMatchExactAndAgree) {
+  const fs::path dir = fresh_dir("consistent");
+  const AnalysisConfig config = read_analysis_config(write_problem(dir, 0.0));
+  const nlohmann::json s = run_analysis(config);
+  const std::string run = (dir / "run").string();
+  const auto ea = exact_posterior({dataset_a()}, log_volume());
+  const auto eb = exact_posterior({dataset_b()}, log_volume());
+  const auto eab = exact_posterior({dataset_a(), dataset_b()}, log_volume());
+
+  expect_moments(run + "/stage1.csv", ea);
+  expect_moments(run + "/joint.csv", eab);
+  // The sequential result carries the flow's approximation of stage 1 as well: one extra MC sigma allowed.
+  expect_moments(run + "/stage2.csv", eab, 1.0);
+  // Evidences: the persistent-sampling estimate within 4 of its own errors (+0.05 for the error estimate itself).
+  EXPECT_NEAR(s["stages"]["stage1"]["log_z"].get<double>(), ea.log_z,
+              4 * s["stages"]["stage1"]["log_z_err"].get<double>() + 0.05);
+  EXPECT_NEAR(s["joint"]["log_z"].get<double>(), eab.log_z, 4 * s["joint"]["log_z_err"].get<double>() + 0.05);
+  const double exact_log_r = eab.log_z - ea.log_z - eb.log_z;
+  EXPECT_NEAR(s["tension"]["log_r"].get<double>(), exact_log_r, 4 * s["tension"]["log_r_err"].get<double>() + 0.1);
+
+  EXPECT_EQ(s["comparison"]["verdict"], "consistent") << s["comparison"].dump(2);
+  EXPECT_GT(s["tension"]["suspiciousness_p"].get<double>(), 0.01) << s["tension"].dump(2);
+  EXPECT_GT(s["flow_prior_check"]["ess_fraction"].get<double>(), 0.5);
+  EXPECT_EQ(s["lost_modes"]["detected"], false) << s["lost_modes"].dump(2);
+  for (const auto& key : std::vector<std::vector<std::string>>{{"stages", "stage1", "log_z"},
+                                                               {"stages", "stage2", "log_z_err"},
+                                                               {"stages", "stage2", "samples"},
+                                                               {"comparison", "reasons"},
+                                                               {"comparison", "d_kl"},
+                                                               {"comparison", "d_kl_noise"},
+                                                               {"comparison", "c2st"}})
+    expect_key(s, key);
+  EXPECT_TRUE(fs::exists(run + "/flow_stage2.json"));
+  EXPECT_TRUE(fs::exists(run + "/summary.json"));
+
+  // Restart: finished runs are loaded, not recomputed (files untouched); a run whose marker is gone is
+  // recomputed bitwise identically (same seed streams).
+  const auto stamp = fs::last_write_time(run + "/stage1.csv");
+  fs::remove(run + "/stage2.done");
+  const nlohmann::json again = run_analysis(config);
+  EXPECT_EQ(fs::last_write_time(run + "/stage1.csv"), stamp);
+  EXPECT_EQ(again["stages"]["stage2"]["log_z"].get<double>(), s["stages"]["stage2"]["log_z"].get<double>());
+  EXPECT_EQ(again["comparison"]["c2st"].get<double>(), s["comparison"]["c2st"].get<double>());
+}
+
+TEST(Workflow, SecondDatasetShiftedByFiveSigmaReportsTension) {
+  const fs::path dir = fresh_dir("tension");
+  const AnalysisConfig config =
+      read_analysis_config(write_problem(dir, 5.0, "[checks]\nflow_prior = false\nlost_modes = false\n"));
+  const nlohmann::json s = run_analysis(config);
+  const auto ea = exact_posterior({dataset_a()}, log_volume());
+  const auto eb = exact_posterior({dataset_b(5.0)}, log_volume());
+  const auto eab = exact_posterior({dataset_a(), dataset_b(5.0)}, log_volume());
+  const double exact_log_r = eab.log_z - ea.log_z - eb.log_z;
+  ASSERT_LT(exact_log_r, -5.0);  // the problem really is in tension
+  EXPECT_NEAR(s["tension"]["log_r"].get<double>(), exact_log_r, 4 * s["tension"]["log_r_err"].get<double>() + 0.1);
+  EXPECT_LT(s["tension"]["suspiciousness_p"].get<double>(), 0.01) << s["tension"].dump(2);
+  EXPECT_EQ(s["tension"]["tension"], true);
+}
+
+}  // namespace
+}  // namespace flowprior
