@@ -26,6 +26,12 @@ def read_weighted(path, names):
     return x, w / w.sum()
 
 
+def weighted_quantile(x, w, q):
+    order = np.argsort(x)
+    cum = np.cumsum(w[order])
+    return x[order][min(np.searchsorted(cum, q * cum[-1]), len(x) - 1)]
+
+
 def contour_levels(h, masses=(0.95, 0.68)):
     flat = np.sort(h.ravel())[::-1]
     cum = np.cumsum(flat) / flat.sum()
@@ -42,8 +48,11 @@ def corner(folder, summary, names):
     samples = {r: read_weighted(os.path.join(folder, r + ".csv"), names) for r, _ in runs}
     d = len(names)
     # Ranges from the joint and last stage (stage 1 alone may be much wider: clip it to the union).
-    lo = np.min([np.quantile(x, 0.001, axis=0) for x, _ in samples.values()], axis=0)
-    hi = np.max([np.quantile(x, 0.999, axis=0) for x, _ in samples.values()], axis=0)
+    # Weighted quantiles: SMC particles with negligible weight (early warm-up draws) must not set the range.
+    lo = np.array([min(weighted_quantile(x[:, i], w, 0.001) for x, w in samples.values()) for i in range(len(names))])
+    hi = np.array([max(weighted_quantile(x[:, i], w, 0.999) for x, w in samples.values()) for i in range(len(names))])
+    pad = 0.05 * (hi - lo)
+    lo, hi = lo - pad, hi + pad
     fig, axes = plt.subplots(d, d, figsize=(2.6 * d + 1, 2.6 * d + 1), squeeze=False)
     for i in range(d):
         for j in range(d):

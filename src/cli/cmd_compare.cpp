@@ -14,7 +14,7 @@ namespace {
 struct CompareArgs {
   std::string a, b, params, json;
   std::uint64_t seed = 1;
-  int threads = 1, bins = 75, neighbours = 25;
+  int threads = 1, bins = 0, neighbours = 25;
   Index max_per_class = 4000;
 };
 
@@ -31,7 +31,7 @@ void register_compare_command(CLI::App& app) {
   cmd->add_option("--json", args->json, "write the result as JSON");
   cmd->add_option("--seed", args->seed, "seed of the split and resampling");
   cmd->add_option("--threads", args->threads, "threads (results do not depend on it)");
-  cmd->add_option("--bins", args->bins, "histogram bins of <D_KL>");
+  cmd->add_option("--bins", args->bins, "histogram bins of <D_KL> (0 = auto: ~10 points per 2-D bin)");
   cmd->add_option("--neighbours", args->neighbours, "k of the kNN C2ST (odd)");
   cmd->add_option("--max-per-class", args->max_per_class, "C2ST points per sample");
   cmd->callback([args]() {

@@ -177,8 +177,8 @@ DatasetConfig read_dataset(const std::string& name, const toml::table& t, const 
   if (!d.emulator_file.empty()) {
     d.model = ModelKind::emulator;
     d.emulator_file = resolve(base_dir, d.emulator_file);
-  } else if (model == "linear") {
-    d.model = ModelKind::linear;
+  } else if (model == "linear" || model == "quadratic") {
+    d.model = model == "linear" ? ModelKind::linear : ModelKind::quadratic;
     d.matrix = r.get_matrix("matrix");
     d.offset = r.has("offset") ? r.get_vector("offset") : VectorXd::Zero(d.matrix.rows());
     if (d.offset.size() != d.matrix.rows())
@@ -187,7 +187,7 @@ DatasetConfig read_dataset(const std::string& name, const toml::table& t, const 
   } else if (model.empty()) {
     throw Error(r.where("model"), "missing key: model = \"linear\" or emulator = \"file.json\"");
   } else {
-    throw Error(r.where("model"), "unknown model \"" + model + "\" (built-in: \"linear\")");
+    throw Error(r.where("model"), "unknown model \"" + model + "\" (built-in: \"linear\", \"quadratic\")");
   }
   r.finish();
   return d;
@@ -369,7 +369,7 @@ AnalysisConfig parse_analysis_config(const std::string& text, const std::string&
   }
   r.finish();
   for (const auto& d : c.datasets)
-    if (d.model == ModelKind::linear && d.matrix.cols() != c.box.dim())
+    if (d.model != ModelKind::emulator && d.matrix.cols() != c.box.dim())
       throw Error(ErrorContext{.file = source, .line = d.line, .parameter = "datasets." + d.name + ".matrix"},
                   "has " + std::to_string(d.matrix.cols()) + " columns, there are " + std::to_string(c.box.dim()) +
                       " parameters");

@@ -63,12 +63,13 @@ std::shared_ptr<const LogDensity> build_likelihood(const DatasetConfig& config, 
   }
   if (config.matrix.rows() != data.values.size())
     throw Error(ErrorContext{.file = config.data_file},
-                "dataset '" + config.name + "': the linear model has " + std::to_string(config.matrix.rows()) +
+                "dataset '" + config.name + "': the built-in model has " + std::to_string(config.matrix.rows()) +
                     " outputs, the data " + std::to_string(data.values.size()) + " rows");
   const MatrixXd a = config.matrix;
   const VectorXd b = config.offset;
-  DirectModel model = [a, b](const MatrixXd& x, MatrixXd& y) {
-    y = x * a.transpose();
+  const bool square = config.model == ModelKind::quadratic;
+  DirectModel model = [a, b, square](const MatrixXd& x, MatrixXd& y) {
+    y = square ? MatrixXd(x.array().square().matrix() * a.transpose()) : MatrixXd(x * a.transpose());
     y.rowwise() += b.transpose();
   };
   return std::make_shared<GaussianLikelihood>(std::move(data), model, box.names(),

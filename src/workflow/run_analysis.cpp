@@ -26,13 +26,46 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
 // Seeds of the sub-runs: one stream per purpose and index, so adding a check never changes a stage's result.
 enum SeedPurpose : std::uint64_t { kStageSeed = 1, kFlowSeed = 2, kJointSeed = 3, kBAloneSeed = 4, kMixtureSeed = 5,
                                    kCompareSeed = 6, kLostModeSeed = 7 };
 std::uint64_t seed_for(std::uint64_t seed, SeedPurpose purpose, std::uint64_t index = 0) {
   return stream_id({seed, purpose, index});
+}
+
+json sampler_json(const SamplerConfig& s) {
+  return json{{"kind", to_string(s.kind)}, {"n_active", s.n_active},   {"n_effective", s.n_effective},
+              {"n_total", s.n_total},      {"warmup_blocks", s.warmup_blocks}, {"precondition", s.precondition},
+              {"max_iterations", s.max_iterations}, {"walkers", s.walkers}, {"steps", s.steps},
+              {"burn_in", s.burn_in},      {"thin", s.thin},           {"moves", s.moves}};
+}
+
+json matrix_json(const MatrixXd& m) {
+  json rows = json::array();
+  for (Index i = 0; i < m.rows(); ++i) {
+    json row = json::array();
+    for (Index j = 0; j < m.cols(); ++j) row.push_back(m(i, j));
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+// What determines a run's result; see RunRequest::settings.
+json run_settings(const AnalysisConfig& config, const std::vector<std::string>& datasets, const std::string& prior,
+                  const SamplerConfig& sampler, std::uint64_t seed) {
+  json d = json::array();
+  for (const auto& name : datasets) {
+    const DatasetConfig& c = config.dataset(name);
+    d.push_back({{"name", c.name}, {"data", c.data_file}, {"value", c.value_column}, {"error", c.error_column},
+                 {"correlated", c.correlated_columns}, {"observables", c.observables},
+                 {"scale", c.scale == ObservableScale::log ? "log" : "linear"}, {"emulator", c.emulator_file},
+                 {"matrix", matrix_json(c.matrix)}, {"offset", matrix_json(c.offset)}});
+  }
+  json box = json::array();
+  for (int j = 0; j < config.box.dim(); ++j)
+    box.push_back({config.box.names()[static_cast<std::size_t>(j)], config.box.lower()[j], config.box.upper()[j]});
+  return json{{"datasets", d}, {"prior", prior}, {"sampler", sampler_json(sampler)}, {"seed", seed},
+              {"box", box}, {"map", to_string(config.box.map())}};
 }
 
 std::string path_in(const std::string& folder, const std::string& file) { return (fs::path(folder) / file).string(); }
@@ -84,7 +117,8 @@ std::vector<std::string> union_of(const std::vector<std::vector<std::string>>& l
   return out;
 }
 
-double finite_or_nan(double v) { return std::isfinite(v) ? v : kNaN; }
+// null in summary.json (and in the returned object, so both say the same) where there is no number.
+json finite_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 
 // log w_i = log w_stage_i + log L_earlier + log pi - log q: the stage's particles reweighted to the exact target.
 VectorXd corrected_log_weights(const RunOutput& run, const VectorXd& log_l_earlier, const VectorXd& log_pi) {
@@ -141,12 +175,22 @@ nlohmann::json run_analysis(const AnalysisConfig& config, const RunOptions& opti
     std::shared_ptr<const FlowPrior> flow;
     if (sc.prior != PriorKind::uniform) flow = hand_over_flow(config, stages.back(), sc.name, k, folder, threads, record);
     RunRequest q{sc.name, folder, stage_prior(sc.prior, sc.epsilon, flow, box),
-                 build_likelihood(config, sc.datasets), sc.sampler, seed_for(config.seed, kStageSeed, k), threads};
+                 build_likelihood(config, sc.datasets), sc.sampler, seed_for(config.seed, kStageSeed, k), threads, {}};
+    q.settings = run_settings(config, sc.datasets, to_string(sc.prior) + ":" + std::to_string(sc.epsilon),
+                              sc.sampler, q.seed);
+    if (flow) {
+      const TrainOptions& f = config.flow;
+      q.settings["flow"] = {{"file", record["flow_file"]}, {"arch", to_string(f.flow.arch)},
+                            {"loss", to_string(f.loss)}, {"layers", f.flow.layers}, {"hidden", f.flow.hidden},
+                            {"hidden_layers", f.flow.hidden_layers}, {"bins", f.flow.bins},
+                            {"epochs", f.max_epochs}, {"patience", f.patience}, {"batch_size", f.batch_size},
+                            {"learning_rate", f.learning_rate}, {"validation_fraction", f.validation_fraction}};
+    }
     stages.push_back(run_or_load(q, box));
     flows.push_back(flow);
     const RunOutput& r = stages.back();
-    record["log_z"] = finite_or_nan(r.log_z);
-    record["log_z_err"] = finite_or_nan(r.log_z_err);
+    record["log_z"] = finite_or_null(r.log_z);
+    record["log_z_err"] = finite_or_null(r.log_z_err);
     record["samples"] = r.name + ".csv";
     record["posterior"] = r.name + "_posterior.csv";
     record["diagnostics"] = r.name + "_diagnostics.json";
@@ -166,9 +210,10 @@ nlohmann::json run_analysis(const AnalysisConfig& config, const RunOptions& opti
   std::optional<RunOutput> joint;
   if (config.joint) {
     RunRequest q{"joint", folder, uniform_run_prior(box), build_likelihood(config, all_datasets),
-                 config.joint_sampler, seed_for(config.seed, kJointSeed), threads};
+                 config.joint_sampler, seed_for(config.seed, kJointSeed), threads, {}};
+    q.settings = run_settings(config, all_datasets, "uniform", q.sampler, q.seed);
     joint = run_or_load(q, box);
-    summary["joint"] = {{"log_z", finite_or_nan(joint->log_z)}, {"log_z_err", finite_or_nan(joint->log_z_err)},
+    summary["joint"] = {{"log_z", finite_or_null(joint->log_z)}, {"log_z_err", finite_or_null(joint->log_z_err)},
                         {"samples", "joint.csv"},              {"posterior", "joint_posterior.csv"},
                         {"datasets", all_datasets},            {"effective_size", joint->effective_size}};
     ComparisonOptions co;
@@ -206,7 +251,8 @@ nlohmann::json run_analysis(const AnalysisConfig& config, const RunOptions& opti
     if (skip.empty()) {
       SamplerConfig sampler = config.joint_sampler;
       RunRequest q{"b_alone", folder, uniform_run_prior(box), build_likelihood(config, b), sampler,
-                   seed_for(config.seed, kBAloneSeed), threads};
+                   seed_for(config.seed, kBAloneSeed), threads, {}};
+      q.settings = run_settings(config, b, "uniform", q.sampler, q.seed);
       const RunOutput rb = run_or_load(q, box);
       auto evidence = [](const RunOutput& r) {
         return EvidenceRun{r.log_z, r.log_z_err, r.log_likelihood, r.particles.weights};
@@ -249,7 +295,8 @@ nlohmann::json run_analysis(const AnalysisConfig& config, const RunOptions& opti
       flow_check = {{"stage", sc.name},
                     {"earlier_datasets", earlier},
                     {"ess", ess},
-                    {"ess_fraction", ess / ess_stage},
+                    {"ess_fraction", std::min(1.0, ess / ess_stage)},  // the ratio can exceed 1 by noise
+                    {"ess_ratio", ess / ess_stage},
                     {"corrected_samples", sc.name + "_corrected.csv"},
                     {"rule", "importance weights L_earlier pi / q on the stage's particles; a small ess_fraction "
                              "(< 0.5) says the flow prior distorted the result"}};
@@ -260,8 +307,11 @@ nlohmann::json run_analysis(const AnalysisConfig& config, const RunOptions& opti
       const LostModeRule rule;
       RunRequest q{"mixture_check", folder,
                    stage_prior(PriorKind::mixture, config.checks.lost_modes_epsilon, flows[k], box),
-                   like_stage, sc.sampler, seed_for(config.seed, kMixtureSeed), threads};
+                   like_stage, sc.sampler, seed_for(config.seed, kMixtureSeed), threads, {}};
       if (q.sampler.kind == SamplerKind::smc) q.sampler.n_total = std::max<Index>(q.sampler.n_total / 2, 64);
+      q.settings = run_settings(config, sc.datasets, "mixture:" + std::to_string(config.checks.lost_modes_epsilon),
+                                q.sampler, q.seed);
+      q.settings["flow_file"] = "flow_" + sc.name + ".json";
       const RunOutput m = run_or_load(q, box);
       // Typical flow density: log q of the flow's own draws; "far below" = under their rule.quantile quantile.
       Rng rng(seed_for(config.seed, kLostModeSeed));

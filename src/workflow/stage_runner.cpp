@@ -187,7 +187,22 @@ RunPrior uniform_run_prior(const Box& box) {
   return RunPrior{uniform, [uniform](Index n, Rng& rng) { return uniform->sample(n, rng); }, "uniform"};
 }
 
+void check_settings(const RunRequest& q) {
+  const std::string path = path_in(q.folder, q.name + ".settings.json");
+  if (fs::exists(path)) {
+    std::ifstream in(path);
+    const nlohmann::json old = nlohmann::json::parse(in, nullptr, false);
+    if (old != q.settings)
+      throw Error(ErrorContext{.file = path},
+                  "run '" + q.name + "' in this folder was made with other settings (datasets, sampler, prior, box "
+                  "or seed); use another run folder (--out) or delete it");
+    return;
+  }
+  write_file_atomically(path, q.settings.dump(2) + "\n");
+}
+
 RunOutput run_or_load(const RunRequest& q, const Box& box) {
+  check_settings(q);
   if (run_is_finished(q.folder, q.name)) {
     status("run '" + q.name + "': finished earlier, loaded from " + q.folder);
     return load(q.name, q.folder, box);

@@ -5,7 +5,9 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <initializer_list>
 #include <string>
+#include <vector>
 
 #include <Eigen/Dense>
 
@@ -22,26 +24,34 @@ struct ExactGaussian {
   double log_z = 0;  // with the uniform prior 1 / volume
 };
 
+// Dynamic-size vectors: fixed-size Vector3d trips a false -Warray-bounds in GCC 12's AVX code paths.
+inline Eigen::VectorXd vec(std::initializer_list<double> v) {
+  Eigen::VectorXd out(static_cast<Eigen::Index>(v.size()));
+  Eigen::Index i = 0;
+  for (double x : v) out[i++] = x;
+  return out;
+}
+
 inline LinearDataset dataset_a() {
   LinearDataset d;
   d.a.resize(3, 2);
   d.a << 1.0, 0.0, 0.0, 1.0, 1.0, 1.0;
-  d.offset = Eigen::Vector3d(0.5, 0.0, -0.5);
-  d.sd = Eigen::Vector3d(0.5, 0.5, 0.4);
-  const Eigen::Vector2d truth(1.0, -1.0);
-  d.values = d.a * truth + d.offset + Eigen::Vector3d(0.3, -0.2, 0.1);  // fixed "noise"
+  d.offset = vec({0.5, 0.0, -0.5});
+  d.sd = vec({0.5, 0.5, 0.4});
+  const Eigen::VectorXd truth = vec({1.0, -1.0});
+  d.values = d.a * truth + d.offset + vec({0.3, -0.2, 0.1});  // fixed "noise"
   return d;
 }
 
-// shift_sigmas: every value moved by this many of its own errors (tension test).
-inline LinearDataset dataset_b(double shift_sigmas = 0.0) {
+// slope_shift: the data generated at slope 1 + slope_shift instead of 1 (tension test).
+inline LinearDataset dataset_b(double slope_shift = 0.0) {
   LinearDataset d;
   d.a.resize(3, 2);
   d.a << 1.0, -1.0, 2.0, 1.0, 0.5, 0.0;
-  d.offset = Eigen::Vector3d(0.0, 1.0, 0.0);
-  d.sd = Eigen::Vector3d(0.4, 0.6, 0.5);
-  const Eigen::Vector2d truth(1.0, -1.0);
-  d.values = d.a * truth + d.offset + Eigen::Vector3d(-0.25, 0.35, 0.05) + shift_sigmas * d.sd;
+  d.offset = vec({0.0, 1.0, 0.0});
+  d.sd = vec({0.4, 0.6, 0.5});
+  const Eigen::VectorXd truth = vec({1.0, -1.0});
+  d.values = d.a * truth + d.offset + vec({-0.25, 0.35, 0.05}) + slope_shift * d.a.col(0);
   return d;
 }
 

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -33,9 +34,9 @@ fs::path fresh_dir(const std::string& name) {
 }
 
 // Writes data files and the analysis configuration; returns the config path.
-std::string write_problem(const fs::path& dir, double shift_sigmas, const std::string& extra = "") {
+std::string write_problem(const fs::path& dir, double slope_shift, const std::string& extra = "") {
   const auto a = dataset_a();
-  const auto b = dataset_b(shift_sigmas);
+  const auto b = dataset_b(slope_shift);
   testing::write_data_csv((dir / "a.csv").string(), a);
   testing::write_data_csv((dir / "b.csv").string(), b);
   std::ofstream out(dir / "analysis.toml");
@@ -225,21 +226,70 @@ TEST(Workflow, LinearGaussianSequentialAndJointMatchExactAndAgree) {
   EXPECT_EQ(fs::last_write_time(run + "/stage1.csv"), stamp);
   EXPECT_EQ(again["stages"]["stage2"]["log_z"].get<double>(), s["stages"]["stage2"]["log_z"].get<double>());
   EXPECT_EQ(again["comparison"]["c2st"].get<double>(), s["comparison"]["c2st"].get<double>());
+
+  // The same folder with other settings is refused, not silently reused.
+  AnalysisConfig changed = config;
+  changed.stages[0].sampler.n_total = 1000;
+  EXPECT_THROW(run_analysis(changed), Error);
 }
 
 TEST(Workflow, SecondDatasetShiftedByFiveSigmaReportsTension) {
+  // B generated at a slope 5 sigma away, sigma = sd of (slope_A - slope_B) of the two single-dataset posteriors.
+  const auto ea0 = exact_posterior({dataset_a()}, log_volume());
+  const auto eb0 = exact_posterior({dataset_b()}, log_volume());
+  const double shift = 5.0 * std::sqrt(ea0.covariance(0, 0) + eb0.covariance(0, 0));
   const fs::path dir = fresh_dir("tension");
   const AnalysisConfig config =
-      read_analysis_config(write_problem(dir, 5.0, "[checks]\nflow_prior = false\nlost_modes = false\n"));
+      read_analysis_config(write_problem(dir, shift, "[checks]\nflow_prior = false\nlost_modes = false\n"));
   const nlohmann::json s = run_analysis(config);
   const auto ea = exact_posterior({dataset_a()}, log_volume());
-  const auto eb = exact_posterior({dataset_b(5.0)}, log_volume());
-  const auto eab = exact_posterior({dataset_a(), dataset_b(5.0)}, log_volume());
+  const auto eb = exact_posterior({dataset_b(shift)}, log_volume());
+  const auto eab = exact_posterior({dataset_a(), dataset_b(shift)}, log_volume());
   const double exact_log_r = eab.log_z - ea.log_z - eb.log_z;
-  ASSERT_LT(exact_log_r, -5.0);  // the problem really is in tension
+  ASSERT_LT(exact_log_r, -3.0);  // the problem really is in tension
   EXPECT_NEAR(s["tension"]["log_r"].get<double>(), exact_log_r, 4 * s["tension"]["log_r_err"].get<double>() + 0.1);
   EXPECT_LT(s["tension"]["suspiciousness_p"].get<double>(), 0.01) << s["tension"].dump(2);
   EXPECT_EQ(s["tension"]["tension"], true);
+}
+
+}  // namespace
+}  // namespace flowprior
+
+namespace flowprior {
+namespace {
+
+TEST(Workflow, EnsembleFirstStageMatchesExactAndSkipsTensionWithReason) {
+  const fs::path dir = fresh_dir("ensemble");
+  const std::string path = write_problem(dir, 0.0, "[checks]\nlost_modes = false\n");
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string s = text.str();
+  const std::string smc_stage1 = "name = \"stage1\"\ndatasets = [\"A\"]\nprior = \"uniform\"\nsampler = \"smc\"\n";
+  const auto at = s.find(smc_stage1);
+  ASSERT_NE(at, std::string::npos);
+  s.replace(at, smc_stage1.size(),
+            "name = \"stage1\"\ndatasets = [\"A\"]\nprior = \"uniform\"\nsampler = \"ensemble\"\nwalkers = 16\n"
+            "steps = 1500\nburn_in = 300\n");
+  std::ofstream(path) << s;
+  const nlohmann::json summary = run_analysis(read_analysis_config(path));
+  const auto ea = exact_posterior({dataset_a()}, log_volume());
+  // Chain draws are correlated: the tolerance uses draws / autocorrelation time, not the number of draws.
+  const Samples chain = read_samples_csv((dir / "run" / "stage1.csv").string()).with_columns({"slope", "intercept"}, "");
+  VectorXd mean, sd;
+  weighted_moments(chain.values, chain.weights, mean, sd);
+  const double ess = summary["stages"]["stage1"]["effective_size"].get<double>();
+  ASSERT_GT(ess, 100.0);
+  for (int j = 0; j < 2; ++j) {
+    const double exact_sd = std::sqrt(ea.covariance(j, j));
+    EXPECT_NEAR(mean[j], ea.mean[j], 4 * exact_sd / std::sqrt(ess));
+    EXPECT_NEAR(sd[j], exact_sd, 4 * exact_sd / std::sqrt(2 * ess));
+  }
+  EXPECT_TRUE(summary["stages"]["stage1"]["log_z"].is_null());  // no evidence from an ensemble chain
+  EXPECT_TRUE(summary["tension"]["log_r"].is_null());
+  EXPECT_TRUE(summary["tension"].contains("skipped"));
+  EXPECT_EQ(summary["comparison"]["verdict"], "consistent") << summary["comparison"].dump(2);
+  EXPECT_GT(summary["flow_prior_check"]["ess_fraction"].get<double>(), 0.5);
 }
 
 }  // namespace

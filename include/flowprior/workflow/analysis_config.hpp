@@ -12,9 +12,10 @@
 
 namespace flowprior {
 
-enum class ModelKind { linear, emulator };
+// linear: y = matrix x + offset (exact test problems); quadratic: y = matrix (x * x) + offset, elementwise square
+// (a sign-symmetric, hence bimodal, test problem).
+enum class ModelKind { linear, quadratic, emulator };
 
-// y = matrix x + offset (m x d, m): the exactly solvable test model.
 struct DatasetConfig {
   std::string name;
   std::string data_file;                      // CSV: `value`, `error` columns (names configurable)
@@ -66,7 +67,7 @@ struct ChecksConfig {
   bool lost_modes = true;         // short run of the last flow stage under the defensive mixture
   double lost_modes_epsilon = 0.1;
   int c2st_neighbours = 25;
-  int kl_bins = 75;
+  int kl_bins = 0;  // 0 = auto (see workflow/comparison.hpp)
   Index max_per_class = 4000;
 };
 

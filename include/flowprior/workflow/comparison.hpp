@@ -22,7 +22,7 @@ struct ComparisonOptions {
   double c2st_sigmas = 3.0;
   double kl_factor = 1.5;
   double shift_sigmas = 4.0;
-  int kl_bins = 75;
+  int kl_bins = 0;  // 0 = auto: ~10 points per 2-D bin, in [5, 75] (75 = the paper's, for ~1e5 points)
   int c2st_neighbours = 25;
   Index max_per_class = 4000;
   std::uint64_t seed = 1;

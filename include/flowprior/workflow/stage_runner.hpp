@@ -46,6 +46,9 @@ struct RunRequest {
   SamplerConfig sampler;
   std::uint64_t seed = 1;
   int threads = 1;
+  // Everything that determines the result (settings, datasets, box, seed), written to NAME.settings.json when the
+  // run starts: a folder holding a run (finished or checkpointed) with other settings is an Error, never reused.
+  nlohmann::json settings;
 };
 
 bool run_is_finished(const std::string& folder, const std::string& name);
