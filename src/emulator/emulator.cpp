@@ -44,6 +44,19 @@ void check_no_duplicate_rows(const MatrixXd& x) {
   }
 }
 
+// a * b with each entry one fused multiply-add chain over the inner index in increasing order: unlike a blocked
+// matrix product, row i of the result is bitwise independent of how many rows a has.
+MatrixXd rowwise_product(const MatrixXd& a, const MatrixXd& b) {
+  MatrixXd out = MatrixXd::Zero(a.rows(), b.cols());
+  for (Index j = 0; j < b.cols(); ++j) {
+    for (Index k = 0; k < a.cols(); ++k) {
+      const double bkj = b(k, j);
+      for (Index i = 0; i < a.rows(); ++i) out(i, j) = std::fma(a(i, k), bkj, out(i, j));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Emulator Emulator::train(const MatrixXd& design, const MatrixXd& outputs, std::vector<std::string> parameter_names,
@@ -188,13 +201,15 @@ void Emulator::predict(const MatrixXd& x, MatrixXd& mean, MatrixXd& component_va
     z_mean.col(k) = mk;
     component_variance.col(k) = vk;
   }
-  mean = (z_mean * loadings_).rowwise() + output_mean_;
+  mean = rowwise_product(z_mean, loadings_);
+  mean.rowwise() += output_mean_;
 }
 
 void Emulator::predict_marginal(const MatrixXd& x, MatrixXd& mean, MatrixXd& sd) const {
   MatrixXd var;
   predict(x, mean, var);
-  sd = ((var * loadings_.cwiseAbs2()).rowwise() + truncation_.diagonal().transpose()).cwiseMax(0.0).cwiseSqrt();
+  sd = rowwise_product(var, loadings_.cwiseAbs2());
+  sd = (sd.rowwise() + truncation_.diagonal().transpose()).cwiseMax(0.0).cwiseSqrt();
 }
 
 MatrixXd Emulator::covariance(const Eigen::Ref<const RowVectorXd>& component_variance) const {

@@ -2,8 +2,11 @@
 
 #include <LBFGSB.h>
 
+#include <algorithm>
 #include <cmath>
 #include <exception>
+#include <string>
+#include <vector>
 
 #include "flowprior/core/error.hpp"
 #include "flowprior/core/rng.hpp"
@@ -193,7 +196,7 @@ GaussianProcess::GaussianProcess(KernelType kernel, GpHyper hyper, MatrixXd x, V
   alpha_ = llt.solve(z_);
   MatrixXd inv_l = MatrixXd::Identity(n, n);
   llt.matrixL().solveInPlace(inv_l);
-  inv_chol_t_ = inv_l.transpose().triangularView<Eigen::Upper>();
+  build_prediction_tables(inv_l);
 }
 
 GaussianProcess GaussianProcess::fit(const MatrixXd& x, const VectorXd& z, const GpFitOptions& options,
@@ -213,20 +216,170 @@ GaussianProcess GaussianProcess::fit(const MatrixXd& x, const VectorXd& z, const
   return GaussianProcess(options.kernel, GpHyper::unpack(best.eta), x, z);
 }
 
+// Prediction layout. The variance is amplitude - |L^-1 k*|^2 with the explicit inverse of the Cholesky factor,
+// computed once here: with the fitted nugget (noise >= min_noise) K is well enough conditioned that the explicit
+// inverse loses nothing that matters for a variance, and it turns every prediction into a plain triangular
+// matrix-vector product with a fixed order of operations. The product is organised for speed and for batch
+// invariance:
+//  - L^-1 is cut into panels of kPanelRows consecutive rows; panel g holds columns 0..min(16(g+1), n)-1, stored
+//    column after column (16 contiguous values per column, zeros above the diagonal and past row n), so both the
+//    8-point block kernel and the single-point kernel stream it contiguously;
+//  - every output v_j (and the mean and the squared norm) is one chain of fused multiply-adds in increasing index
+//    order starting from 0, the same chain in the block kernel (vectorised across the 8 points) and in the
+//    single-point kernel (vectorised across the 16 rows of a panel). Hence a point gets bitwise the same result
+//    whether it is predicted alone, in a full block, or in the tail of a batch, whatever the batch size.
+//  - kernel values go through one non-inlined function on 8 values at a time for the same reason (a vectorised
+//    exp need not round like the scalar one).
+namespace {
+
+constexpr double kSqrt5 = 2.2360679774997896964091736687313;
+constexpr Index kBlock = 8;       // points per block kernel call; also the kernel-evaluation width
+constexpr Index kPanelRows = 16;  // rows of L^-1 per panel
+constexpr Index kSubRows = 4;     // rows of a panel the block kernel accumulates at once (4 x 8 accumulators)
+
+Index panel_count(Index n) { return (n + kPanelRows - 1) / kPanelRows; }
+Index panel_columns(Index g, Index n) { return std::min((g + 1) * kPanelRows, n); }
+
+[[gnu::noinline]] void kernel_from_r2(KernelType kernel, double amplitude, const double* r2, double* out) {
+  using Array8 = Eigen::Array<double, kBlock, 1>;
+  const Eigen::Map<const Array8> s(r2);
+  Eigen::Map<Array8> k(out);
+  if (kernel == KernelType::squared_exponential) {
+    k = amplitude * (-0.5 * s).exp();
+  } else {
+    const Array8 r = s.sqrt();
+    k = amplitude * ((1.0 + kSqrt5 * r + (5.0 / 3.0) * s) * (-kSqrt5 * r).exp());
+  }
+}
+
+}  // namespace
+
+void GaussianProcess::build_prediction_tables(const MatrixXd& inv_chol) {
+  const Index n = x_.rows(), d = x_.cols();
+  kinv_diag_ = inv_chol.colwise().squaredNorm().transpose();  // K^-1 = L^-T L^-1
+  padded_rows_ = (n + kBlock - 1) / kBlock * kBlock;
+  const VectorXd inv_length = (-hyper_.log_length.array()).exp().matrix();
+  scaled_inputs_.assign(static_cast<std::size_t>(padded_rows_ * d), 0.0);
+  for (Index c = 0; c < d; ++c) {
+    for (Index m = 0; m < n; ++m) {
+      scaled_inputs_[static_cast<std::size_t>(c * padded_rows_ + m)] = x_(m, c) * inv_length[c];
+    }
+  }
+  inv_chol_panels_.clear();
+  for (Index g = 0; g < panel_count(n); ++g) {
+    for (Index m = 0; m < panel_columns(g, n); ++m) {
+      for (Index jj = 0; jj < kPanelRows; ++jj) {
+        const Index j = g * kPanelRows + jj;
+        inv_chol_panels_.push_back(j < n && m <= j ? inv_chol(j, m) : 0.0);
+      }
+    }
+  }
+}
+
+void GaussianProcess::predict_block(const double* scaled, Index stride, double* kt, double* v, double* mean,
+                                    double* variance, double prior) const {
+  const Index n = x_.rows(), d = x_.cols();
+  const double amplitude = std::exp(hyper_.log_amplitude);
+  for (Index m = 0; m < n; ++m) {  // kt[m * 8 + p] = k(x_m, point p)
+    double r2[kBlock] = {};
+    for (Index c = 0; c < d; ++c) {
+      const double xm = scaled_inputs_[static_cast<std::size_t>(c * padded_rows_ + m)];
+      const double* pc = scaled + c * stride;
+      for (Index p = 0; p < kBlock; ++p) {
+        const double diff = xm - pc[p];
+        r2[p] = std::fma(diff, diff, r2[p]);
+      }
+    }
+    kernel_from_r2(kernel_, amplitude, r2, kt + m * kBlock);
+  }
+  const double* panel = inv_chol_panels_.data();
+  for (Index g = 0; g < panel_count(n); ++g) {
+    const Index cols = panel_columns(g, n);
+    for (Index s = 0; s < kPanelRows && g * kPanelRows + s < n; s += kSubRows) {
+      double acc[kSubRows][kBlock] = {};
+      for (Index m = 0; m < cols; ++m) {
+        const double* l = panel + m * kPanelRows + s;
+        const double* k = kt + m * kBlock;
+        for (Index jj = 0; jj < kSubRows; ++jj) {
+          for (Index p = 0; p < kBlock; ++p) acc[jj][p] = std::fma(l[jj], k[p], acc[jj][p]);
+        }
+      }
+      for (Index jj = 0; jj < kSubRows; ++jj) {
+        for (Index p = 0; p < kBlock; ++p) v[(g * kPanelRows + s + jj) * kBlock + p] = acc[jj][p];
+      }
+    }
+    panel += cols * kPanelRows;
+  }
+  double mu[kBlock] = {}, sq[kBlock] = {};
+  for (Index m = 0; m < n; ++m) {
+    for (Index p = 0; p < kBlock; ++p) mu[p] = std::fma(alpha_[m], kt[m * kBlock + p], mu[p]);
+  }
+  for (Index j = 0; j < n; ++j) {
+    for (Index p = 0; p < kBlock; ++p) sq[p] = std::fma(v[j * kBlock + p], v[j * kBlock + p], sq[p]);
+  }
+  for (Index p = 0; p < kBlock; ++p) {
+    mean[p] = mu[p];
+    variance[p] = std::max(prior - sq[p], 0.0);
+  }
+}
+
+void GaussianProcess::predict_one(const double* scaled, Index stride, double* kt, double* v, double& mean,
+                                  double& variance, double prior) const {
+  const Index n = x_.rows(), d = x_.cols();
+  const double amplitude = std::exp(hyper_.log_amplitude);
+  for (Index m0 = 0; m0 < padded_rows_; m0 += kBlock) {  // padded rows give unused finite values
+    double r2[kBlock] = {};
+    for (Index c = 0; c < d; ++c) {
+      const double pc = scaled[c * stride];
+      const double* xc = scaled_inputs_.data() + c * padded_rows_ + m0;
+      for (Index q = 0; q < kBlock; ++q) {
+        const double diff = xc[q] - pc;
+        r2[q] = std::fma(diff, diff, r2[q]);
+      }
+    }
+    kernel_from_r2(kernel_, amplitude, r2, kt + m0);
+  }
+  const double* panel = inv_chol_panels_.data();
+  for (Index g = 0; g < panel_count(n); ++g) {
+    const Index cols = panel_columns(g, n);
+    double acc[kPanelRows] = {};
+    for (Index m = 0; m < cols; ++m) {
+      const double* l = panel + m * kPanelRows;
+      for (Index jj = 0; jj < kPanelRows; ++jj) acc[jj] = std::fma(l[jj], kt[m], acc[jj]);
+    }
+    for (Index jj = 0; jj < kPanelRows; ++jj) v[g * kPanelRows + jj] = acc[jj];
+    panel += cols * kPanelRows;
+  }
+  double mu = 0.0, sq = 0.0;
+  for (Index m = 0; m < n; ++m) mu = std::fma(alpha_[m], kt[m], mu);
+  for (Index j = 0; j < n; ++j) sq = std::fma(v[j], v[j], sq);
+  mean = mu;
+  variance = std::max(prior - sq, 0.0);
+}
+
 void GaussianProcess::predict(const MatrixXd& x, VectorXd& mean, VectorXd& variance, bool include_noise) const {
-  MatrixXd k_star;
-  cross_covariance(kernel_, hyper_, x, x_, k_star);
-  mean.noalias() = k_star * alpha_;
-  const MatrixXd v = k_star * inv_chol_t_.triangularView<Eigen::Upper>();
+  const Index b = x.rows(), d = x_.cols();
+  if (x.cols() != d) {
+    throw Error(ErrorContext{.parameter = "x"}, "points have " + std::to_string(x.cols()) +
+                                                    " columns but the GP has " + std::to_string(d) + " inputs");
+  }
+  const RowVectorXd inv_length = (-hyper_.log_length.array()).exp().matrix().transpose();
+  const MatrixXd scaled = x.array().rowwise() * inv_length.array();
   const double prior = std::exp(hyper_.log_amplitude) + (include_noise ? noise_variance() : 0.0);
-  variance = (prior - v.rowwise().squaredNorm().array()).cwiseMax(0.0).matrix();
+  mean.resize(b);
+  variance.resize(b);
+  std::vector<double> kt(static_cast<std::size_t>(padded_rows_ * kBlock));
+  std::vector<double> v(static_cast<std::size_t>(panel_count(x_.rows()) * kPanelRows * kBlock));
+  Index i = 0;
+  for (; i + kBlock <= b; i += kBlock) {
+    predict_block(scaled.data() + i, b, kt.data(), v.data(), mean.data() + i, variance.data() + i, prior);
+  }
+  for (; i < b; ++i) predict_one(scaled.data() + i, b, kt.data(), v.data(), mean[i], variance[i], prior);
 }
 
 void GaussianProcess::leave_one_out(VectorXd& mean, VectorXd& variance) const {
-  // K^-1 = L^-T L^-1: its diagonal is the squared row norms of L^-T.
-  const VectorXd kinv_diag = inv_chol_t_.rowwise().squaredNorm();
-  variance = kinv_diag.cwiseInverse();
-  mean = z_ - alpha_.cwiseQuotient(kinv_diag);
+  variance = kinv_diag_.cwiseInverse();
+  mean = z_ - alpha_.cwiseQuotient(kinv_diag_);
 }
 
 }  // namespace flowprior

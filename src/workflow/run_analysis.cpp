@@ -56,7 +56,11 @@ json run_settings(const AnalysisConfig& config, const std::vector<std::string>& 
   json d = json::array();
   for (const auto& name : datasets) {
     const DatasetConfig& c = config.dataset(name);
-    d.push_back({{"name", c.name}, {"data", c.data_file}, {"value", c.value_column}, {"error", c.error_column},
+    const char* model = c.model == ModelKind::linear      ? "linear"
+                        : c.model == ModelKind::quadratic ? "quadratic"
+                                                          : "emulator";
+    d.push_back({{"name", c.name}, {"model", model}, {"data", c.data_file}, {"value", c.value_column},
+                 {"error", c.error_column},
                  {"correlated", c.correlated_columns}, {"observables", c.observables},
                  {"scale", c.scale == ObservableScale::log ? "log" : "linear"}, {"emulator", c.emulator_file},
                  {"matrix", matrix_json(c.matrix)}, {"offset", matrix_json(c.offset)}});
@@ -173,7 +177,8 @@ nlohmann::json run_analysis(const AnalysisConfig& config, const RunOptions& opti
     const StageConfig& sc = config.stages[k];
     json record;
     std::shared_ptr<const FlowPrior> flow;
-    if (sc.prior != PriorKind::uniform) flow = hand_over_flow(config, stages.back(), sc.name, k, folder, threads, record);
+    if (sc.prior != PriorKind::uniform)
+      flow = hand_over_flow(config, stages.back(), sc.name, k, folder, threads, record);
     RunRequest q{sc.name, folder, stage_prior(sc.prior, sc.epsilon, flow, box),
                  build_likelihood(config, sc.datasets), sc.sampler, seed_for(config.seed, kStageSeed, k), threads, {}};
     q.settings = run_settings(config, sc.datasets, to_string(sc.prior) + ":" + std::to_string(sc.epsilon),

@@ -106,9 +106,10 @@ RunOutput run_ensemble(const RunRequest& q, const Box& box, Evaluator& evaluator
   const ChainDiagnostics d = diagnose(chain);
   const double tau = std::max(1.0, d.autocorr_time.maxCoeff());
   out.effective_size = static_cast<double>(chain.steps) * chain.walkers / tau;
+  const std::vector<double> tau_per_parameter(d.autocorr_time.data(),
+                                              d.autocorr_time.data() + d.autocorr_time.size());
   out.diagnostics = nlohmann::json{{"sampler", "ensemble"},
-                                   {"autocorr_time", std::vector<double>(d.autocorr_time.data(),
-                                                                         d.autocorr_time.data() + d.autocorr_time.size())},
+                                   {"autocorr_time", tau_per_parameter},
                                    {"acceptance_mean", d.acceptance_fraction.mean()},
                                    {"warnings", d.warnings},
                                    {"log_prob_calls", sampler.summary().log_prob_calls}};

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "flowprior/core/error.hpp"
@@ -122,6 +123,45 @@ TEST_P(KernelTypes, PredictionVarianceMatchesDenseFormulaAndNoiseOption) {
     EXPECT_DOUBLE_EQ(mean_n[i], mean[i]);
     EXPECT_NEAR(var_n[i] - var[i], std::exp(hyper.log_noise), 1e-12);
   }
+}
+
+TEST_P(KernelTypes, PredictionIsBitwiseIndependentOfTheBatchSize) {
+  // 37 training points: not a multiple of the 8-point blocks nor of the 16-row panels of the implementation.
+  const Data data = smooth_data(37, 3, 12);
+  const GpHyper hyper = GpHyper::unpack(some_eta(3));
+  const GaussianProcess gp(GetParam(), hyper, data.x, data.z);
+  Rng rng(4);
+  MatrixXd xs(333, 3);
+  rng.fill_uniform(xs);
+  VectorXd mean, var;
+  gp.predict(xs, mean, var, true);
+  // The whole batch (8-point blocks and a tail) against the dense formula.
+  const MatrixXd kinv = training_covariance(GetParam(), hyper, data.x).inverse();
+  MatrixXd ks;
+  cross_covariance(GetParam(), hyper, xs, data.x, ks);
+  const double prior = std::exp(hyper.log_amplitude) + std::exp(hyper.log_noise);
+  for (Index i = 0; i < xs.rows(); ++i) {
+    ASSERT_NEAR(mean[i], ks.row(i).dot(kinv * data.z), 1e-9) << "row " << i;
+    ASSERT_NEAR(var[i], prior - ks.row(i).dot(kinv * ks.row(i).transpose()), 1e-9) << "row " << i;
+  }
+  for (Index batch : {1, 7, 50, 333}) {
+    for (Index start = 0; start < xs.rows(); start += batch) {
+      const Index len = std::min(batch, xs.rows() - start);
+      VectorXd m, v;
+      gp.predict(xs.middleRows(start, len), m, v, true);
+      for (Index i = 0; i < len; ++i) {
+        ASSERT_EQ(m[i], mean[start + i]) << "batch " << batch << " row " << start + i;
+        ASSERT_EQ(v[i], var[start + i]) << "batch " << batch << " row " << start + i;
+      }
+    }
+  }
+}
+
+TEST(GaussianProcessPredict, WrongNumberOfColumnsIsAnError) {
+  const Data data = smooth_data(10, 2, 3);
+  const GaussianProcess gp(KernelType::matern52, GpHyper::unpack(some_eta(2)), data.x, data.z);
+  VectorXd mean, var;
+  EXPECT_THROW(gp.predict(MatrixXd::Zero(4, 3), mean, var, false), Error);
 }
 
 INSTANTIATE_TEST_SUITE_P(Emulator, KernelTypes,

@@ -275,7 +275,8 @@ TEST(Workflow, EnsembleFirstStageMatchesExactAndSkipsTensionWithReason) {
   const nlohmann::json summary = run_analysis(read_analysis_config(path));
   const auto ea = exact_posterior({dataset_a()}, log_volume());
   // Chain draws are correlated: the tolerance uses draws / autocorrelation time, not the number of draws.
-  const Samples chain = read_samples_csv((dir / "run" / "stage1.csv").string()).with_columns({"slope", "intercept"}, "");
+  const Samples chain =
+      read_samples_csv((dir / "run" / "stage1.csv").string()).with_columns({"slope", "intercept"}, "stage1.csv");
   VectorXd mean, sd;
   weighted_moments(chain.values, chain.weights, mean, sd);
   const double ess = summary["stages"]["stage1"]["effective_size"].get<double>();

@@ -52,7 +52,7 @@ class Emulator {
   double explained_variance() const { return explained_variance_; }
 
   // x: B x d. mean: B x m; component_variance: B x q (the GP variances in whitened PC space). Row i depends only
-  // on row i of x.
+  // on row i of x, bitwise (the same for any batch size or position in the batch).
   void predict(const MatrixXd& x, MatrixXd& mean, MatrixXd& component_variance) const;
   // Mean and marginal standard deviation (sqrt of the diagonal of Sigma_emu), both B x m.
   void predict_marginal(const MatrixXd& x, MatrixXd& mean, MatrixXd& sd) const;

@@ -67,7 +67,8 @@ class GaussianProcess {
                              GpFitSummary* summary = nullptr, ThreadPool* pool = nullptr);
 
   // Per row of x: mean and variance of the latent function (plus the noise variance if include_noise).
-  // Each row depends only on that row.
+  // Each row depends only on that row, bitwise: the result of a row does not depend on the batch size or on the
+  // row's position in the batch (every row goes through the same sequence of floating-point operations).
   void predict(const MatrixXd& x, VectorXd& mean, VectorXd& variance, bool include_noise) const;
   // Exact leave-one-out predictive mean and variance (noise included: it predicts the observed z_i).
   void leave_one_out(VectorXd& mean, VectorXd& variance) const;
@@ -83,8 +84,20 @@ class GaussianProcess {
   GpHyper hyper_;
   MatrixXd x_;
   VectorXd z_;
-  VectorXd alpha_;       // K^-1 z
-  MatrixXd inv_chol_t_;  // (L^-1)^T, upper triangular: variance = amplitude - ||k_* L^-T||^2 as one product
+  // Prediction tables built once when conditioning (see gaussian_process.cpp for the layout and why).
+  VectorXd alpha_;                    // K^-1 z
+  VectorXd kinv_diag_;                // diag(K^-1), for leave-one-out
+  std::vector<double> scaled_inputs_; // x_ / length, column-major, rows padded to a multiple of 8 with zeros
+  std::vector<double> inv_chol_panels_;  // L^-1 in panels of 16 rows, each stored column after column
+  Index padded_rows_ = 0;
+
+  void build_prediction_tables(const MatrixXd& inv_chol);
+  // `scaled` points at the first point's first coordinate of a column-major matrix of points divided by the
+  // length scales, `stride` apart between coordinates. A block is 8 consecutive points.
+  void predict_block(const double* scaled, Index stride, double* kt, double* v, double* mean, double* variance,
+                     double prior) const;
+  void predict_one(const double* scaled, Index stride, double* kt, double* v, double& mean, double& variance,
+                   double prior) const;
 };
 
 }  // namespace flowprior
