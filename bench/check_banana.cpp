@@ -3,7 +3,7 @@
 // Each architecture is trained with nll; requirement (issue 2): <D_KL> within 1.5x its noise floor and C2ST
 // accuracy <= 0.55. Also prints the exact KL(p || q) = NLL_q - NLL_p (paired, truncated normaliser by quadrature).
 // Usage: check_banana [n=100000] [threads=2] [max_epochs=200] [archs=realnvp,maf,nsf] [seed=1] [lr=1e-3]
-//                     [nsf_tail_bound=3]
+//                     [nsf_tail_bound=FlowConfig default]
 // Exit status 1 if any requirement fails.
 #include <cmath>
 #include <cstdio>
@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
   const std::string arch_list = argc > 4 ? argv[4] : "realnvp,maf,nsf";
   const std::uint64_t seed = argc > 5 ? std::strtoull(argv[5], nullptr, 10) : 1;
   const double lr = argc > 6 ? std::atof(argv[6]) : 1e-3;
-  const double tail_bound = argc > 7 ? std::atof(argv[7]) : 3.0;
+  const double tail_bound = argc > 7 ? std::atof(argv[7]) : FlowConfig{}.tail_bound;
 
   VectorXd lo(2), hi(2);
   lo << -2.0, -1.0;

@@ -25,7 +25,7 @@ struct TrainArgs {
   std::uint64_t seed = 1;
   int epochs = 500, batch = 512, patience = 20, threads = 1;
   int layers = 5, hidden = 64, hidden_layers = 2, bins = 8;
-  double lr = 1e-3, validation = 0.1, clip = 5.0, tail_bound = 3.0;
+  double lr = 1e-3, validation = 0.1, clip = 5.0, tail_bound = FlowConfig{}.tail_bound;
   bool no_weights = false, quiet = false;
 };
 

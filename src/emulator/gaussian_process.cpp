@@ -8,6 +8,10 @@
 #include <string>
 #include <vector>
 
+#if defined(__AVX__) && defined(__FMA__)
+#include <immintrin.h>
+#endif
+
 #include "flowprior/core/error.hpp"
 #include "flowprior/core/rng.hpp"
 #include "flowprior/core/thread_pool.hpp"
@@ -296,6 +300,36 @@ void GaussianProcess::predict_block(const double* scaled, Index stride, double* 
   for (Index g = 0; g < panel_count(n); ++g) {
     const Index cols = panel_columns(g, n);
     for (Index s = 0; s < kPanelRows && g * kPanelRows + s < n; s += kSubRows) {
+      double* out = v + (g * kPanelRows + s) * kBlock;
+#if defined(__AVX__) && defined(__FMA__)
+      // GCC does not keep the 4 x 8 accumulators in registers on its own; the same fused multiply-adds by hand.
+      static_assert(kSubRows == 4 && kBlock == 8);
+      __m256d c0a = _mm256_setzero_pd(), c0b = c0a, c1a = c0a, c1b = c0a, c2a = c0a, c2b = c0a, c3a = c0a, c3b = c0a;
+      for (Index m = 0; m < cols; ++m) {
+        const double* l = panel + m * kPanelRows + s;
+        const __m256d ka = _mm256_loadu_pd(kt + m * kBlock), kb = _mm256_loadu_pd(kt + m * kBlock + 4);
+        __m256d b = _mm256_broadcast_sd(l);
+        c0a = _mm256_fmadd_pd(b, ka, c0a);
+        c0b = _mm256_fmadd_pd(b, kb, c0b);
+        b = _mm256_broadcast_sd(l + 1);
+        c1a = _mm256_fmadd_pd(b, ka, c1a);
+        c1b = _mm256_fmadd_pd(b, kb, c1b);
+        b = _mm256_broadcast_sd(l + 2);
+        c2a = _mm256_fmadd_pd(b, ka, c2a);
+        c2b = _mm256_fmadd_pd(b, kb, c2b);
+        b = _mm256_broadcast_sd(l + 3);
+        c3a = _mm256_fmadd_pd(b, ka, c3a);
+        c3b = _mm256_fmadd_pd(b, kb, c3b);
+      }
+      _mm256_storeu_pd(out, c0a);
+      _mm256_storeu_pd(out + 4, c0b);
+      _mm256_storeu_pd(out + 8, c1a);
+      _mm256_storeu_pd(out + 12, c1b);
+      _mm256_storeu_pd(out + 16, c2a);
+      _mm256_storeu_pd(out + 20, c2b);
+      _mm256_storeu_pd(out + 24, c3a);
+      _mm256_storeu_pd(out + 28, c3b);
+#else
       double acc[kSubRows][kBlock] = {};
       for (Index m = 0; m < cols; ++m) {
         const double* l = panel + m * kPanelRows + s;
@@ -305,15 +339,27 @@ void GaussianProcess::predict_block(const double* scaled, Index stride, double* 
         }
       }
       for (Index jj = 0; jj < kSubRows; ++jj) {
-        for (Index p = 0; p < kBlock; ++p) v[(g * kPanelRows + s + jj) * kBlock + p] = acc[jj][p];
+        for (Index p = 0; p < kBlock; ++p) out[jj * kBlock + p] = acc[jj][p];
       }
+#endif
     }
     panel += cols * kPanelRows;
   }
   double mu[kBlock] = {}, sq[kBlock] = {};
+#if defined(__AVX__) && defined(__FMA__)
+  __m256d mua = _mm256_setzero_pd(), mub = mua;
+  for (Index m = 0; m < n; ++m) {
+    const __m256d a = _mm256_broadcast_sd(alpha_.data() + m);
+    mua = _mm256_fmadd_pd(a, _mm256_loadu_pd(kt + m * kBlock), mua);
+    mub = _mm256_fmadd_pd(a, _mm256_loadu_pd(kt + m * kBlock + 4), mub);
+  }
+  _mm256_storeu_pd(mu, mua);
+  _mm256_storeu_pd(mu + 4, mub);
+#else
   for (Index m = 0; m < n; ++m) {
     for (Index p = 0; p < kBlock; ++p) mu[p] = std::fma(alpha_[m], kt[m * kBlock + p], mu[p]);
   }
+#endif
   for (Index j = 0; j < n; ++j) {
     for (Index p = 0; p < kBlock; ++p) sq[p] = std::fma(v[j * kBlock + p], v[j * kBlock + p], sq[p]);
   }

@@ -12,7 +12,7 @@ using namespace flowprior;
 
 namespace {
 
-// x1 ~ N(0, 1), x2 = exp(sigma * N(0, 1)) (log-normal): standardised, 1.2% of x2 lies beyond 3 (normal: 0.13%).
+// x1 ~ N(0, 1), x2 = exp(sigma * N(0, 1)) (log-normal): standardised, 1.7% of x2 lies beyond 3 (normal: 0.13%).
 struct SkewedPair {
   double sigma = 0.6;
   MatrixXd draw(Index n, Rng& rng) const {
@@ -60,11 +60,12 @@ FlowConfig small_nsf() {
 
 }  // namespace
 
-// With the default bound the NSF must fit the log-normal closely (maf/realnvp-level); the old bound B = 3 cannot,
-// which shows the test sees the tail effect and not just training noise.
+// With the default bound the NSF must reach the KL of the other architectures at this size and data (a maf with
+// the same conditioner reaches 0.044 nats, so 0.05 is the bar); with B = 3 the unmovable tail mass alone costs
+// ~0.1 nats, so the narrow spline must be clearly worse (factor 2), which shows the test sees the tail effect.
 TEST(NsfTails, DefaultBoundFitsASkewedHeavyTail) {
   const double kl_default = trained_kl(small_nsf());
-  EXPECT_LT(kl_default, 0.02);
+  EXPECT_LT(kl_default, 0.05);
   FlowConfig narrow = small_nsf();
   narrow.tail_bound = 3.0;
   const double kl_narrow = trained_kl(narrow);

@@ -21,7 +21,10 @@ struct FlowConfig {
   int hidden = 64;         // MAF/NSF conditioner width (RealNVP follows the paper: width d, see paper.md §3)
   int hidden_layers = 2;   // MAF/NSF conditioner depth
   int bins = 8;            // NSF: rational-quadratic bins K
-  double tail_bound = 3.0; // NSF: spline on [-B, B], identity/linear tails outside
+  // NSF: spline on [-B, B] (standardised units), identity tails outside. A spline maps [-B, B] onto itself and so
+  // cannot move mass across +-B: the bound must cover skewed tails (box-edge logit tails reach ~10 standard
+  // deviations; with B = 3 the banana's x2 tail stayed unmodelled, KL 0.10; bench/RESULTS.md).
+  double tail_bound = 10.0;
 };
 // Error naming the field for values that cannot build a flow (layers < 1, bins < 2, ...).
 void validate(const FlowConfig& config);
