@@ -35,15 +35,20 @@ Box parse_box_toml(const std::string& text, const std::string& source_name) {
   }
   const toml::table* params = root["parameters"].as_table();
   if (!params) throw Error(ErrorContext{.file = source_name}, "missing table [parameters]");
+  return box_from_parameters_table(*params, map, source_name);
+}
+
+Box box_from_parameters_table(const toml::table& params, BoxMap map, const std::string& source,
+                              const std::string& key_prefix) {
   struct Entry {
     long line;
     std::string name;
     double lo, hi;
   };
   std::vector<Entry> entries;
-  for (auto&& [key, node] : *params) {
+  for (auto&& [key, node] : params) {
     const long line = static_cast<long>(node.source().begin.line);
-    ErrorContext where{.file = source_name, .line = line, .parameter = std::string(key)};
+    ErrorContext where{.file = source, .line = line, .parameter = key_prefix + std::string(key)};
     const toml::array* arr = node.as_array();
     if (!arr || arr->size() != 2) throw Error(where, "expected [low, high]");
     auto lo = (*arr)[0].value<double>();
@@ -53,7 +58,7 @@ Box parse_box_toml(const std::string& text, const std::string& source_name) {
       throw Error(where, "lower bound " + std::to_string(*lo) + " is not below upper bound " + std::to_string(*hi));
     entries.push_back({line, std::string(key), *lo, *hi});
   }
-  if (entries.empty()) throw Error(ErrorContext{.file = source_name}, "[parameters] is empty");
+  if (entries.empty()) throw Error(ErrorContext{.file = source}, "[parameters] is empty");
   // toml++ tables are ordered by key; the user's order is the order of the lines.
   std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.line < b.line; });
   std::vector<std::string> names;
@@ -66,7 +71,7 @@ Box parse_box_toml(const std::string& text, const std::string& source_name) {
   try {
     return Box(names, lo, hi, map);
   } catch (const Error& e) {
-    throw Error(ErrorContext{.file = source_name}, e.what());
+    throw Error(ErrorContext{.file = source}, e.what());
   }
 }
 

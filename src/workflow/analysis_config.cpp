@@ -8,6 +8,7 @@
 #include <toml++/toml.h>
 
 #include "flowprior/core/error.hpp"
+#include "flowprior/io/params_toml.hpp"
 
 namespace flowprior {
 namespace {
@@ -229,7 +230,7 @@ AnalysisConfig parse_analysis_config(const std::string& text, const std::string&
   r.get_int("threads", c.threads);
   r.get_bool("plots", c.plots);
 
-  // [parameters] as in io/params_toml.cpp: `name = [low, high]`, kept in the order of the lines.
+  // [parameters]: `name = [low, high]`, kept in the order of the lines (shared with parameter files).
   {
     BoxMap map = BoxMap::logit;
     std::string map_name = "logit";
@@ -241,32 +242,7 @@ AnalysisConfig parse_analysis_config(const std::string& text, const std::string&
     }
     const toml::table* params = r.sub_table("parameters");
     if (!params) throw Error(ErrorContext{.file = source}, "missing table [parameters]");
-    struct Entry {
-      long line;
-      std::string name;
-      double lo, hi;
-    };
-    std::vector<Entry> entries;
-    for (auto&& [key, n] : *params) {
-      ErrorContext where{.file = source, .line = line_of(n), .parameter = "parameters." + std::string(key)};
-      const toml::array* arr = n.as_array();
-      if (!arr || arr->size() != 2) throw Error(where, "expected [low, high]");
-      auto lo = (*arr)[0].value<double>();
-      auto hi = (*arr)[1].value<double>();
-      if (!lo || !hi) throw Error(where, "bounds must be numbers");
-      if (!(*lo < *hi)) throw Error(where, "lower bound is not below upper bound");
-      entries.push_back({line_of(n), std::string(key), *lo, *hi});
-    }
-    if (entries.empty()) throw Error(ErrorContext{.file = source, .parameter = "parameters"}, "is empty");
-    std::stable_sort(entries.begin(), entries.end(), [](const Entry& x, const Entry& y) { return x.line < y.line; });
-    std::vector<std::string> names;
-    VectorXd lo(static_cast<Index>(entries.size())), hi(static_cast<Index>(entries.size()));
-    for (std::size_t k = 0; k < entries.size(); ++k) {
-      names.push_back(entries[k].name);
-      lo[static_cast<Index>(k)] = entries[k].lo;
-      hi[static_cast<Index>(k)] = entries[k].hi;
-    }
-    c.box = Box(names, lo, hi, map);
+    c.box = box_from_parameters_table(*params, map, source, "parameters.");
   }
 
   if (const toml::table* ds = r.sub_table("datasets")) {
