@@ -3,6 +3,7 @@
   corner.png       stage 1, the last stage and the joint run overlaid: 1-D marginals, 2-D 68/95% contours
   smc_progress.png log Z and ESS against iteration for every SMC run
   flow_training.png training and validation loss of each flow hand-over
+  predictive_*.png  data against the model's posterior predictive bands per run (scripts/plot_predictive.py)
 Usage: plot_run.py RUN_FOLDER
 """
 import csv
@@ -36,6 +37,12 @@ def contour_levels(h, masses=(0.95, 0.68)):
     flat = np.sort(h.ravel())[::-1]
     cum = np.cumsum(flat) / flat.sum()
     return sorted({flat[min(np.searchsorted(cum, m), len(flat) - 1)] for m in masses})
+
+
+def axis_label(summary, name):
+    """Parameter name with its unit from the configuration's [units] table (summary.json "units")."""
+    unit = summary.get("units", {}).get(name, "")
+    return f"{name} [{unit}]" if unit else name
 
 
 def corner(folder, summary, names):
@@ -73,9 +80,9 @@ def corner(folder, summary, names):
                         xc, yc = 0.5 * (xe[1:] + xe[:-1]), 0.5 * (ye[1:] + ye[:-1])
                         ax.contour(xc, yc, h.T, levels=levels, colors=colour, linewidths=1.0)
             if i == d - 1:
-                ax.set_xlabel(names[j])
+                ax.set_xlabel(axis_label(summary, names[j]))
             if j == 0 and i > 0:
-                ax.set_ylabel(names[i])
+                ax.set_ylabel(axis_label(summary, names[i]))
             if i == j:
                 ax.set_yticks([])
     axes[0, 0].legend(loc="upper left", bbox_to_anchor=(1.05, 1.0), title="68/95% contours")
@@ -139,6 +146,10 @@ def main():
     corner(folder, summary, names)
     smc_progress(folder, summary)
     flow_training(folder, summary)
+    # predictive_DATASET.png (posterior predictive bands): scripts/plot_predictive.py, next to this file
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from plot_predictive import plot_predictive
+    plot_predictive(folder)
 
 
 if __name__ == "__main__":

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages flowprior needs (only those missing), then configures and builds.
-# Usage: scripts/setup.sh [build-dir] [extra cmake args...]
+# Usage: [SETUP_TARGETS="t1 t2"] scripts/setup.sh [build-dir] [extra cmake args...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 packages=(
-  build-essential cmake pkg-config
+  build-essential cmake pkg-config ccache
   libeigen3-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libhdf5-dev liblbfgspp-dev libboost-dev
   googletest libgtest-dev libbenchmark-dev
+  openmpi-bin libopenmpi-dev
   python3 python3-numpy python3-h5py python3-emcee python3-matplotlib python3-pytest
+  chromium   # tests/scripts/test_report_browser.sh: the run report in a headless browser
+  pybind11-dev python3-dev python3-setuptools python3-pip
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -22,4 +25,17 @@ fi
 build_dir=${1:-build}
 shift || true
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
-cmake --build "$build_dir" -j"$(nproc)"
+# SETUP_TARGETS="a b" builds only those targets (the main job needs only the command-line program).
+if [ -n "${SETUP_TARGETS:-}" ]; then
+  for t in $SETUP_TARGETS; do cmake --build "$build_dir" -j"$(nproc)" --target "$t"; done
+else
+  cmake --build "$build_dir" -j"$(nproc)"
+fi
+# The Python module: /usr/bin/python3 finds the package built here through a .pth file in its site folder
+# (only when this build made the module; the sanitizer build does not).
+if compgen -G "$build_dir/python/flowprior/_flowprior*.so" > /dev/null; then
+  site_dir=$(/usr/bin/python3 -c 'import site; print(site.getsitepackages()[0])')
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO mkdir -p "$site_dir"
+  (cd "$build_dir/python" && pwd) | $SUDO tee "$site_dir/flowprior.pth" > /dev/null
+fi

@@ -20,11 +20,12 @@
 namespace flowprior::cli {
 namespace {
 
+// Defaults (arch, loss, layers, batch) from the loss study: examples/loss_study/README.md, rows "realnvp | nll".
 struct TrainArgs {
-  std::string samples, params, arch = "maf", loss = "nll", out;
+  std::string samples, params, arch = "realnvp", loss = "nll", out;
   std::uint64_t seed = 1;
-  int epochs = 500, batch = 512, patience = 20, threads = 1;
-  int layers = 5, hidden = 64, hidden_layers = 2, bins = 8;
+  int epochs = 500, batch = 256, patience = 20, threads = 1;
+  int layers = 0, hidden = 64, hidden_layers = 2, bins = 8;  // layers 0: 6 RealNVP blocks (the paper's), else 5
   double lr = 1e-3, validation = 0.1, clip = 5.0, tail_bound = FlowConfig{}.tail_bound;
   bool no_weights = false, quiet = false;
 };
@@ -66,7 +67,7 @@ void run_train(const TrainArgs& a) {
   TrainOptions options;
   options.loss = loss_from_string(a.loss);
   options.flow.arch = flow_arch_from_string(a.arch);
-  options.flow.layers = a.layers;
+  options.flow.layers = a.layers > 0 ? a.layers : (options.flow.arch == FlowArch::realnvp ? 6 : 5);
   options.flow.hidden = a.hidden;
   options.flow.hidden_layers = a.hidden_layers;
   options.flow.bins = a.bins;
@@ -166,7 +167,8 @@ void register_flow_commands(CLI::App& app) {
   train->add_option("--epochs", t->epochs, "Maximum number of epochs");
   train->add_option("--batch", t->batch, "Minibatch size");
   train->add_option("--lr", t->lr, "Adam learning rate");
-  train->add_option("--layers", t->layers, "RealNVP: checkerboard blocks; MAF/NSF: transforms");
+  train->add_option("--layers", t->layers,
+                    "RealNVP: checkerboard blocks (default 6); MAF/NSF: transforms (default 5)");
   train->add_option("--hidden", t->hidden, "MAF/NSF conditioner width");
   train->add_option("--hidden-layers", t->hidden_layers, "MAF/NSF conditioner depth");
   train->add_option("--bins", t->bins, "NSF spline bins");

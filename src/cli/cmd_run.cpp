@@ -6,6 +6,7 @@
 #include <system_error>
 
 #include "cli/commands.hpp"
+#include "cli/parallel.hpp"
 #include "flowprior/core/error.hpp"
 #include "flowprior/workflow/analysis_config.hpp"
 #include "flowprior/workflow/run_analysis.hpp"
@@ -54,6 +55,7 @@ void register_run_commands(CLI::App& app) {
     options.threads = args->threads;
     options.plots = config.plots && !args->no_plots;
     options.plot_script = find_plot_script();
+    options.evaluation = run_evaluation(args->config);
     const nlohmann::json summary = run_analysis(config, options);
     const std::string folder = args->out.empty() ? config.output : args->out;
     std::printf("run folder: %s\n", folder.c_str());
@@ -66,6 +68,13 @@ void register_run_commands(CLI::App& app) {
       std::printf("flow-prior check: ESS fraction %.3f\n", summary["flow_prior_check"]["ess_fraction"].get<double>());
     if (summary["lost_modes"]["detected"].is_boolean())
       std::printf("lost modes: %s\n", summary["lost_modes"]["detected"].get<bool>() ? "DETECTED" : "none");
+    if (summary.contains("comparison") && summary["comparison"].contains("reasons"))
+      for (const auto& r : summary["comparison"]["reasons"]) std::printf("  reason: %s\n", r.get<std::string>().c_str());
+    if (summary.contains("reverse_order") && summary["reverse_order"].contains("comparison"))
+      std::printf("reverse order vs joint: %s\n",
+                  summary["reverse_order"]["comparison"].value("verdict", std::string("?")).c_str());
+    if (summary.contains("warnings"))
+      for (const auto& w : summary["warnings"]) std::printf("WARNING: %s\n", w.get<std::string>().c_str());
   });
   register_compare_command(app);
 }

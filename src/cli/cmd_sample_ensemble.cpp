@@ -6,11 +6,15 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cmd_sample_ensemble_json.hpp"
+#include "cli/parallel.hpp"
 #include "cli/sample_cli.hpp"
+#include "flowprior/core/evaluated_density.hpp"
 #include "flowprior/core/error.hpp"
 #include "flowprior/core/log.hpp"
 #include "flowprior/core/rng.hpp"
+#include "flowprior/density/posterior.hpp"
 #include "flowprior/density/targets.hpp"
+#include "flowprior/density/uniform_box.hpp"
 #include "flowprior/sampler/diagnostics.hpp"
 #include "flowprior/sampler/ensemble.hpp"
 #include "flowprior/sampler/hdf_backend.hpp"
@@ -40,7 +44,12 @@ void check_same(const std::string& what, const std::string& in_file, const std::
 
 void run_ensemble(const SampleCommon& common, const EnsembleCli& opt) {
   const Target target = make_target(common.target, common.dim);
-  const auto posterior = target_posterior(target);
+  // target_posterior(target), with the likelihood named for MPI worker ranks; under mpirun its batches go to the
+  // ranks (EvaluatedDensity) and the sampler itself runs on one thread.
+  const std::unique_ptr<Evaluator> evaluator = make_evaluator(common.threads);
+  std::shared_ptr<const LogDensity> likelihood = target_likelihood(common.target, common.dim, common.likelihood_cost_ms);
+  if (distributed()) likelihood = std::make_shared<EvaluatedDensity>(likelihood, *evaluator);
+  const auto posterior = std::make_shared<Posterior>(std::make_shared<UniformBox>(target.prior_box), likelihood);
   const int walkers = opt.walkers > 0 ? opt.walkers : std::max(32, 2 * common.dim);
   if (opt.steps < 1) throw Error(ErrorContext{.parameter = "--steps"}, "must be at least 1");
   if (common.out.empty()) throw Error(ErrorContext{.parameter = "--out"}, "an output .h5 file is required");
@@ -48,7 +57,7 @@ void run_ensemble(const SampleCommon& common, const EnsembleCli& opt) {
   EnsembleOptions options;
   options.moves = parse_moves(opt.moves);
   options.seed = common.seed;
-  options.threads = common.threads;
+  options.threads = distributed() ? 1 : common.threads;
   options.burn_in = opt.burn_in;
   options.progress = !opt.no_progress;
   EnsembleSampler sampler(options);
@@ -107,6 +116,7 @@ void run_ensemble(const SampleCommon& common, const EnsembleCli& opt) {
     j["seed"] = common.seed;
     j["moves"] = to_string(options.moves);
     j["threads"] = common.threads;
+    j["mpi_ranks"] = evaluation_ranks();
     j["resumed_at_step"] = resumed_at;
     for (const auto& w : j["warnings"]) warn(w.get<std::string>());
     j["wall_seconds"] = sampler.summary().wall_seconds;

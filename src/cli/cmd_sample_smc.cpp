@@ -4,6 +4,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "cli/parallel.hpp"
 #include "cli/sample_cli.hpp"
 #include "flowprior/core/error.hpp"
 #include "flowprior/density/targets.hpp"
@@ -68,13 +69,16 @@ void run_smc(const SampleCommon& common, const SmcCli& c) {
   o.flow_hidden = c.flow_hidden;
   o.flow_epochs = c.flow_epochs;
 
-  ThreadEvaluator evaluator(common.threads);
-  const SmcResult result = PersistentSampler(o).run(model, *target.likelihood, evaluator);
+  // Threads, or MPI ranks under mpirun (the likelihood is named so that worker ranks rebuild it).
+  const auto likelihood = target_likelihood(common.target, common.dim, common.likelihood_cost_ms);
+  const std::unique_ptr<Evaluator> evaluator = make_evaluator(common.threads);
+  const SmcResult result = PersistentSampler(o).run(model, *likelihood, *evaluator);
 
   nlohmann::json extra;
   extra["target"] = target.name;
   extra["dim"] = target.dim;
   extra["seed"] = common.seed;
+  extra["mpi_ranks"] = evaluation_ranks();
   extra["exact_log_z"] = target.log_z ? nlohmann::json(*target.log_z) : nlohmann::json(nullptr);
   extra["options"] = {{"particles", o.n_active},       {"n_effective", o.n_effective},
                       {"n_total", o.n_total},          {"precondition", o.precondition},

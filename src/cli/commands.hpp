@@ -9,5 +9,6 @@ void register_flow_commands(CLI::App& app);      // flow train|sample|logpdf|che
 void register_sample_commands(CLI::App& app);    // sample, targets                  (cmd_sample.cpp)
 void register_emulator_commands(CLI::App& app);  // emulator design|train|validate|predict (cmd_emulator.cpp)
 void register_run_commands(CLI::App& app);       // run, compare                     (cmd_run.cpp, cmd_compare.cpp)
+void register_report_command(CLI::App& app);     // report RUN_DIR                   (cmd_report.cpp)
 
 }  // namespace flowprior::cli

@@ -3,8 +3,16 @@
 
 #include "cli/commands.hpp"
 #include "flowprior/core/error.hpp"
+#ifdef FLOWPRIOR_HAVE_MPI
+#include "cli/parallel.hpp"
+#include "flowprior/mpi/mpi_evaluator.hpp"
+#include "flowprior/mpi/mpi_session.hpp"
+#include "flowprior/mpi/mpi_worker.hpp"
+#endif
 
-int main(int argc, char** argv) {
+namespace {
+
+int run_command(int argc, char** argv) {
   CLI::App app{"flowprior: sequential Bayesian inference with normalizing-flow priors"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "flowprior 0.1.0");
@@ -12,10 +20,15 @@ int main(int argc, char** argv) {
   flowprior::cli::register_sample_commands(app);
   flowprior::cli::register_emulator_commands(app);
   flowprior::cli::register_run_commands(app);
+  flowprior::cli::register_report_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
+#ifdef FLOWPRIOR_HAVE_MPI
+  } catch (const flowprior::mpi::MpiFailure&) {
+    throw;  // the communicator is broken: main() aborts the job
+#endif
   } catch (const flowprior::Error& e) {
     std::fprintf(stderr, "flowprior: error: %s\n", e.what());
     return 1;
@@ -24,4 +37,26 @@ int main(int argc, char** argv) {
     return 1;
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+#ifdef FLOWPRIOR_HAVE_MPI
+  // Under mpirun: rank 0 runs the command (and alone prints and writes files); the other ranks evaluate their
+  // shares of its likelihood batches until it is done (flowprior/mpi/mpi_session.hpp).
+  flowprior::mpi::Session mpi(argc, argv);
+  try {
+    if (mpi.worker()) {
+      flowprior::mpi::serve_evaluations(flowprior::cli::DensityKeyResolver{});
+      return 0;
+    }
+    return run_command(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "flowprior: error: MPI rank %d: %s\n", mpi.rank(), e.what());
+    mpi.abort(1);
+  }
+#else
+  return run_command(argc, argv);
+#endif
 }

@@ -16,6 +16,7 @@ struct SampleCommon {
   std::string out;               // chain/run file (.h5) or equal-weight posterior (.csv)
   std::string json;              // optional JSON summary
   int threads = 1;
+  double likelihood_cost_ms = 0;  // > 0: CPU busy wait per point (scaling benchmarks, see cli/slow_density.hpp)
 };
 
 using SampleRunner = std::function<void(const SampleCommon&)>;

@@ -60,6 +60,12 @@ struct HotspotModel::Tables {
   explicit Tables(const HotspotOptions& o) : profile(o.table) {}
 };
 
+std::string hotspot_parameter_unit(const std::string& name) {
+  if (name == "B_G" || name == "B_q") return "GeV^-2";
+  if (name == "m") return "GeV";
+  return "";
+}
+
 const std::vector<std::string>& hotspot_all_parameter_names() {
   static const std::vector<std::string> names{"B_G", "B_q", "sigma", "sigma_B", "ln_s0", "m", "lambda", "N_q", "K"};
   return names;

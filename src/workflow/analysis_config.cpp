@@ -148,6 +148,9 @@ void read_sampler(TableReader& r, SamplerConfig& s) {
   r.get_int("burn_in", s.burn_in);
   r.get_int("thin", s.thin);
   r.get_string("moves", s.moves);
+  if (r.has("start")) s.start = r.get_vector("start");
+  r.get_double("start_scale", s.start_scale);
+  if (!(s.start_scale > 0)) throw Error(r.where("start_scale"), "must be > 0");
   if (s.n_active < 8) throw Error(r.where("n_active"), "must be at least 8");
   if (s.thin < 1) throw Error(r.where("thin"), "must be at least 1");
 }
@@ -163,8 +166,27 @@ DatasetConfig read_dataset(const std::string& name, const toml::table& t, const 
   d.data_file = resolve(base_dir, d.data_file);
   r.get_string("value_column", d.value_column);
   r.get_string("error_column", d.error_column);
+  d.error_columns = r.get_strings("errors");
+  if (!d.error_columns.empty() && r.has("error_column"))
+    throw Error(r.where("errors"), "give either errors (added in quadrature) or error_column, not both");
   d.correlated_columns = r.get_strings("correlated");
+  if (const toml::table* pseudo = r.sub_table("pseudo_data")) {
+    for (auto&& [key, n] : *pseudo) {
+      auto v = n.value<double>();
+      if (!v)
+        throw Error(ErrorContext{.file = source, .line = line_of(n),
+                                 .parameter = "datasets." + name + ".pseudo_data." + std::string(key)},
+                    "must be a number");
+      d.pseudo_point[std::string(key)] = *v;
+    }
+  }
+  r.get_int("pseudo_data_seed", d.pseudo_seed);
   d.observables = r.get_strings("observables");
+  r.get_string("x_column", d.x_column);
+  r.get_string("x_label", d.x_label);
+  r.get_string("y_label", d.y_label);
+  r.get_bool("x_log", d.x_log);
+  r.get_bool("y_log", d.y_log);
   std::string scale = "linear";
   r.get_string("scale", scale);
   if (scale == "linear") d.scale = ObservableScale::linear;
@@ -185,13 +207,56 @@ DatasetConfig read_dataset(const std::string& name, const toml::table& t, const 
     if (d.offset.size() != d.matrix.rows())
       throw Error(r.where("offset"), "has " + std::to_string(d.offset.size()) + " entries, matrix has " +
                                          std::to_string(d.matrix.rows()) + " rows");
+  } else if (model == "hotspot") {
+    d.model = ModelKind::hotspot;
   } else if (model.empty()) {
     throw Error(r.where("model"), "missing key: model = \"linear\" or emulator = \"file.json\"");
   } else {
-    throw Error(r.where("model"), "unknown model \"" + model + "\" (built-in: \"linear\", \"quadratic\")");
+    throw Error(r.where("model"),
+                "unknown model \"" + model + "\" (built-in: \"linear\", \"quadratic\", \"hotspot\")");
   }
   r.finish();
   return d;
+}
+
+PhysicsModelConfig read_model(const toml::table& t, const std::string& source) {
+  TableReader r(t, source, "model.");
+  PhysicsModelConfig m;
+  m.enabled = true;
+  m.line = line_of(t);
+  r.get_string("name", m.name);
+  if (m.name != "hotspot") throw Error(r.where("name"), "must be \"hotspot\" (the built-in HotSpot-UPC model)");
+  HotspotOptions& h = m.hotspot;
+  r.get_bool("n_q_free", h.n_q_free);
+  r.get_double("n_q", h.n_q);
+  r.get_bool("k_free", h.k_free);
+  r.get_double("k", h.k);
+  r.get_bool("sigma_signed", h.sigma_signed);
+  r.get_bool("sigma_b_signed", h.sigma_b_signed);
+  if (const toml::table* fixed = r.sub_table("fixed")) {
+    for (auto&& [key, n] : *fixed) {
+      auto v = n.value<double>();
+      if (!v)
+        throw Error(ErrorContext{.file = source, .line = line_of(n), .parameter = "model.fixed." + std::string(key)},
+                    "must be a number");
+      h.fixed[std::string(key)] = *v;
+    }
+  }
+  r.get_bool("emulate", m.emulate);
+  r.get_int("design_points", m.design_points);
+  r.get_int("validation_points", m.validation_points);
+  r.get_int("components", m.components);
+  r.get_double("variance_fraction", m.variance_fraction);
+  if (m.design_points < 10) throw Error(r.where("design_points"), "must be at least 10");
+  if (!(m.variance_fraction > 0 && m.variance_fraction <= 1)) throw Error(r.where("variance_fraction"), "must be in (0, 1]");
+  r.finish();
+  try {  // unknown fixed names, bad switches
+    const HotspotModel model(h);
+    m.prior_box = model.prior_box();
+  } catch (const Error& e) {
+    throw Error(ErrorContext{.file = source, .line = m.line, .parameter = "model"}, e.what());
+  }
+  return m;
 }
 
 }  // namespace
@@ -240,11 +305,40 @@ AnalysisConfig parse_analysis_config(const std::string& text, const std::string&
     } catch (const Error& e) {
       throw Error(r.where("map"), e.what());
     }
+    if (const toml::table* m = r.sub_table("model")) c.model = read_model(*m, source);
     const toml::table* params = r.sub_table("parameters");
-    if (!params) throw Error(ErrorContext{.file = source}, "missing table [parameters]");
-    c.box = box_from_parameters_table(*params, map, source, "parameters.");
+    if (params) {
+      c.box = box_from_parameters_table(*params, map, source, "parameters.");
+    } else if (c.model.enabled) {  // the model's own prior box (physics.md §6)
+      const Box& prior = c.model.prior_box;
+      c.box = Box(prior.names(), prior.lower(), prior.upper(), map);
+    } else {
+      throw Error(ErrorContext{.file = source}, "missing table [parameters]");
+    }
+    if (c.model.enabled) {
+      const std::vector<std::string>& names = c.model.prior_box.names();
+      if (names != c.box.names()) {
+        std::string list;
+        for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+        throw Error(ErrorContext{.file = source, .line = params ? line_of(*params) : -1, .parameter = "parameters"},
+                    "the model's free parameters are, in this order: " + list);
+      }
+    }
   }
 
+  if (c.model.enabled)  // the model's own units; [units] may override them
+    for (const auto& name : c.box.names()) c.units[name] = hotspot_parameter_unit(name);
+  if (const toml::table* u = r.sub_table("units")) {
+    for (auto&& [key, n] : *u) {
+      const std::string name(key);
+      auto v = n.value_exact<std::string>();
+      if (!v) throw Error(ErrorContext{.file = source, .line = line_of(n), .parameter = "units." + name}, "must be a string");
+      if (std::find(c.box.names().begin(), c.box.names().end(), name) == c.box.names().end())
+        throw Error(ErrorContext{.file = source, .line = line_of(n), .parameter = "units." + name},
+                    "not a parameter of [parameters]");
+      c.units[name] = *v;
+    }
+  }
   if (const toml::table* ds = r.sub_table("datasets")) {
     struct Entry {
       long line;
@@ -300,6 +394,10 @@ AnalysisConfig parse_analysis_config(const std::string& text, const std::string&
   }
   if (c.stages.empty()) throw Error(ErrorContext{.file = source, .parameter = "stages"}, "no [[stages]]");
 
+  // Hand-over defaults = `flowprior flow train`'s, chosen by examples/loss_study (RealNVP, 6 blocks, NLL, batch 256).
+  c.flow.flow.arch = FlowArch::realnvp;
+  c.flow.flow.layers = 6;
+  c.flow.batch_size = 256;
   if (const toml::table* f = r.sub_table("flow")) {
     TableReader fr(*f, source, "flow.");
     std::string arch = to_string(c.flow.flow.arch), loss = to_string(c.flow.loss);
@@ -315,6 +413,7 @@ AnalysisConfig parse_analysis_config(const std::string& text, const std::string&
     } catch (const Error& e) {
       throw Error(fr.where("loss"), e.what());
     }
+    if (c.flow.flow.arch != FlowArch::realnvp) c.flow.flow.layers = 5;  // as `flow train`: 6 only for RealNVP
     fr.get_int("layers", c.flow.flow.layers);
     fr.get_int("hidden", c.flow.flow.hidden);
     fr.get_int("hidden_layers", c.flow.flow.hidden_layers);
@@ -341,14 +440,57 @@ AnalysisConfig parse_analysis_config(const std::string& text, const std::string&
     kr.get_int("c2st_neighbours", c.checks.c2st_neighbours);
     kr.get_int("kl_bins", c.checks.kl_bins);
     kr.get_int("max_per_class", c.checks.max_per_class);
+    kr.get_bool("reverse_order", c.checks.reverse_order);
+    kr.get_double("mean_tolerance", c.checks.mean_tolerance);
+    kr.get_double("width_tolerance", c.checks.width_tolerance);
+    kr.get_double("c2st_tolerance", c.checks.c2st_tolerance);
     kr.finish();
   }
   r.finish();
-  for (const auto& d : c.datasets)
-    if (d.model != ModelKind::emulator && d.matrix.cols() != c.box.dim())
+  for (auto& d : c.datasets) {
+    if (d.model == ModelKind::hotspot) d.hotspot = c.model.hotspot;
+    if (!d.pseudo_point.empty()) {
+      for (const auto& name : c.box.names())
+        if (!d.pseudo_point.count(name))
+          throw Error(ErrorContext{.file = source, .line = d.line, .parameter = "datasets." + d.name + ".pseudo_data"},
+                      "missing parameter '" + name + "'");
+      for (const auto& [name, v] : d.pseudo_point)
+        if (std::find(c.box.names().begin(), c.box.names().end(), name) == c.box.names().end())
+          throw Error(ErrorContext{.file = source, .line = d.line,
+                                   .parameter = "datasets." + d.name + ".pseudo_data." + name},
+                      "not a parameter");
+      if (d.model == ModelKind::emulator)
+        throw Error(ErrorContext{.file = source, .line = d.line, .parameter = "datasets." + d.name + ".pseudo_data"},
+                    "pseudo-data need a model (linear, quadratic or hotspot), not an emulator file");
+    }
+    if (d.model == ModelKind::hotspot && !c.model.enabled)
+      throw Error(ErrorContext{.file = source, .line = d.line, .parameter = "datasets." + d.name + ".model"},
+                  "model = \"hotspot\" needs a [model] table with name = \"hotspot\"");
+    if (d.model == ModelKind::hotspot && d.scale != ObservableScale::log)
+      throw Error(ErrorContext{.file = source, .line = d.line, .parameter = "datasets." + d.name + ".scale"},
+                  "hotspot datasets are fitted in ln y: scale = \"log\"");
+    if ((d.model == ModelKind::linear || d.model == ModelKind::quadratic) && d.matrix.cols() != c.box.dim())
       throw Error(ErrorContext{.file = source, .line = d.line, .parameter = "datasets." + d.name + ".matrix"},
                   "has " + std::to_string(d.matrix.cols()) + " columns, there are " + std::to_string(c.box.dim()) +
                       " parameters");
+  }
+  auto check_start = [&](const SamplerConfig& sampler, const std::string& key, long line) {
+    if (sampler.start.size() == 0) return;
+    if (sampler.start.size() != c.box.dim())
+      throw Error(ErrorContext{.file = source, .line = line, .parameter = key},
+                  "has " + std::to_string(sampler.start.size()) + " entries, there are " +
+                      std::to_string(c.box.dim()) + " parameters");
+    for (int j = 0; j < c.box.dim(); ++j)
+      if (!(sampler.start[j] > c.box.lower()[j] && sampler.start[j] < c.box.upper()[j]))
+        throw Error(ErrorContext{.file = source, .line = line, .parameter = key},
+                    "entry " + std::to_string(j) + " (" + c.box.names()[static_cast<std::size_t>(j)] +
+                        ") is not inside the box");
+  };
+  for (std::size_t i = 0; i < c.stages.size(); ++i)
+    check_start(c.stages[i].sampler, "stages[" + std::to_string(i) + "].start", c.stages[i].line);
+  check_start(c.joint_sampler, "joint.start", -1);
+  if (c.checks.reverse_order && c.stages.size() < 2)
+    throw Error(ErrorContext{.file = source, .parameter = "checks.reverse_order"}, "needs at least two stages");
   return c;
 }
 

@@ -108,9 +108,12 @@ Comparison compare_samples(const Samples& model_in, const Samples& reference_in,
 
   const double c2st_limit =
       c.c2st_noise + options.c2st_sigmas * std::sqrt(c.c2st_se * c.c2st_se + c.c2st_noise_se * c.c2st_noise_se);
-  if (c.c2st > c2st_limit)
-    c.reasons.push_back("C2ST " + fmt(c.c2st) + " > noise floor " + fmt(c.c2st_noise) + " + " +
-                        fmt(options.c2st_sigmas) + " SE = " + fmt(c2st_limit));
+  if (c.c2st > c2st_limit) {
+    const std::string what = "C2ST " + fmt(c.c2st) + " > noise floor " + fmt(c.c2st_noise) + " + " +
+                             fmt(options.c2st_sigmas) + " SE = " + fmt(c2st_limit);
+    if (c.c2st > c.c2st_noise + options.c2st_tolerance) c.reasons.push_back(what);
+    else c.notes.push_back(what + ", but within the margin " + fmt(options.c2st_tolerance) + " of the floor");
+  }
   if (c.d_kl > options.kl_factor * c.d_kl_noise)
     c.reasons.push_back("<D_KL> " + fmt(c.d_kl) + " > " + fmt(options.kl_factor) + " x noise floor " +
                         fmt(c.d_kl_noise));
@@ -132,17 +135,29 @@ Comparison compare_samples(const Samples& model_in, const Samples& reference_in,
     const double width_err = std::sqrt(sm[j] * sm[j] / (2 * ess_m) + sr[j] * sr[j] / (2 * ess_r));
     s.mean_shift_sigma = mean_err > 0 ? (mm[j] - mr[j]) / mean_err : 0.0;
     s.width_shift_sigma = width_err > 0 ? (sm[j] - sr[j]) / width_err : 0.0;
-    if (std::abs(s.mean_shift_sigma) > options.shift_sigmas)
-      c.reasons.push_back("mean of " + s.name + " shifted by " + fmt(s.mean_shift_sigma) + " MC sigma");
-    if (std::abs(s.width_shift_sigma) > options.shift_sigmas)
-      c.reasons.push_back("width of " + s.name + " shifted by " + fmt(s.width_shift_sigma) + " MC sigma");
+    const double mean_in_sd = sr[j] > 0 ? (mm[j] - mr[j]) / sr[j] : 0.0;
+    const double width_ratio = sr[j] > 0 ? sm[j] / sr[j] : 1.0;
+    if (std::abs(s.mean_shift_sigma) > options.shift_sigmas) {
+      const std::string what = "mean of " + s.name + " shifted by " + fmt(s.mean_shift_sigma) + " MC sigma (" +
+                               fmt(mean_in_sd) + " posterior sd)";
+      if (std::abs(mean_in_sd) > options.mean_tolerance) c.reasons.push_back(what);
+      else c.notes.push_back(what + ", within the margin " + fmt(options.mean_tolerance) + " sd");
+    }
+    if (std::abs(s.width_shift_sigma) > options.shift_sigmas) {
+      const std::string what = "width of " + s.name + " shifted by " + fmt(s.width_shift_sigma) + " MC sigma (ratio " +
+                               fmt(width_ratio) + ")";
+      if (std::abs(width_ratio - 1) > options.width_tolerance) c.reasons.push_back(what);
+      else c.notes.push_back(what + ", within the margin " + fmt(options.width_tolerance));
+    }
     c.shifts.push_back(s);
   }
   c.verdict = c.reasons.empty() ? "consistent" : "inconsistent";
   if (c.reasons.empty())
-    c.reasons.push_back("C2ST within " + fmt(options.c2st_sigmas) + " SE of its noise floor, <D_KL> below " +
-                        fmt(options.kl_factor) + " x its floor, all shifts below " + fmt(options.shift_sigmas) +
-                        " MC sigma");
+    c.reasons.push_back("C2ST within " + fmt(options.c2st_sigmas) + " SE (or " + fmt(options.c2st_tolerance) +
+                        ") of its noise floor, <D_KL> below " + fmt(options.kl_factor) +
+                        " x its floor, every mean shift below " + fmt(options.shift_sigmas) + " MC sigma or " +
+                        fmt(options.mean_tolerance) + " posterior sd, every width within " +
+                        fmt(options.shift_sigmas) + " MC sigma or " + fmt(options.width_tolerance * 100) + "%");
   return c;
 }
 
@@ -150,6 +165,7 @@ nlohmann::json comparison_to_json(const Comparison& c) {
   nlohmann::json j;
   j["verdict"] = c.verdict;
   j["reasons"] = c.reasons;
+  j["notes"] = c.notes;
   j["d_kl"] = c.d_kl;
   j["d_kl_noise"] = c.d_kl_noise;
   j["c2st"] = c.c2st;

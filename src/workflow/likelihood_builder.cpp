@@ -1,9 +1,13 @@
 #include "flowprior/workflow/likelihood_builder.hpp"
 
+#include <Eigen/Cholesky>
+
 #include "flowprior/core/error.hpp"
+#include "flowprior/core/rng.hpp"
 #include "flowprior/emulator/emulator.hpp"
 #include "flowprior/emulator/gaussian_likelihood.hpp"
 #include "flowprior/io/csv.hpp"
+#include "flowprior/workflow/hotspot_datasets.hpp"
 
 namespace flowprior {
 namespace {
@@ -15,6 +19,39 @@ std::vector<std::string> linear_output_names(Index m) {
 }
 
 }  // namespace
+
+void replace_by_pseudo_data(const DatasetConfig& config, const Box& box, GaussianDataset& data) {
+  DatasetConfig real = config;
+  real.pseudo_point.clear();
+  real.emulator_file.clear();  // the model itself
+  const auto like = build_dataset_likelihood(real, box);
+  MatrixXd x(1, box.dim());
+  for (int j = 0; j < box.dim(); ++j) x(0, j) = config.pseudo_point.at(box.names()[static_cast<std::size_t>(j)]);
+  MatrixXd mean, unused;
+  like->predict(x, mean, unused);
+  VectorXd on_scale = mean.row(0).transpose();
+  if (config.pseudo_seed > 0) {  // one draw of the experimental covariance, on the likelihood's scale
+    const Eigen::LLT<MatrixXd> llt(like->experimental_covariance());
+    std::uint64_t name_hash = 1469598103934665603ull;  // FNV-1a: each dataset its own stream, on any platform
+    for (const unsigned char ch : config.name) name_hash = (name_hash ^ ch) * 1099511628211ull;
+    Rng rng(config.pseudo_seed, stream_id({0x9d, name_hash}));
+    MatrixXd z(on_scale.size(), 1);
+    rng.fill_normal(z);
+    on_scale += llt.matrixL() * z.col(0);
+  }
+  const VectorXd truth = data.scale == ObservableScale::log ? VectorXd(mean.row(0).transpose().array().exp())
+                                                            : VectorXd(mean.row(0).transpose());
+  const VectorXd pseudo = data.scale == ObservableScale::log ? VectorXd(on_scale.array().exp()) : on_scale;
+  if (!pseudo.allFinite())
+    throw Error(ErrorContext{.file = config.data_file, .parameter = "pseudo_data"},
+                "dataset '" + config.name + "': the model gives no finite value at the pseudo-data point");
+  if (data.scale == ObservableScale::log) {  // relative errors kept
+    const VectorXd ratio = truth.cwiseQuotient(data.values);
+    data.uncorrelated_sd = data.uncorrelated_sd.cwiseProduct(ratio);
+    for (auto& c : data.correlated) c.sd = c.sd.cwiseProduct(ratio);
+  }
+  data.values = pseudo;
+}
 
 GaussianDataset load_dataset(const DatasetConfig& config) {
   const Table table = read_csv_table(config.data_file);
@@ -28,7 +65,13 @@ GaussianDataset load_dataset(const DatasetConfig& config) {
   GaussianDataset d;
   d.name = config.name;
   d.values = column(config.value_column);
-  d.uncorrelated_sd = column(config.error_column);
+  if (config.error_columns.empty()) {
+    d.uncorrelated_sd = column(config.error_column);
+  } else {  // independent uncorrelated sources (stat, uncorrelated sys) add in quadrature
+    d.uncorrelated_sd = VectorXd::Zero(d.values.size());
+    for (const auto& c : config.error_columns) d.uncorrelated_sd += column(c).array().square().matrix();
+    d.uncorrelated_sd = d.uncorrelated_sd.cwiseSqrt();
+  }
   for (const auto& c : config.correlated_columns) d.correlated.push_back(CorrelatedSource{c, column(c)});
   d.scale = config.scale;
   const Index m = d.values.size();
@@ -45,7 +88,29 @@ GaussianDataset load_dataset(const DatasetConfig& config) {
 }
 
 std::shared_ptr<const LogDensity> build_likelihood(const DatasetConfig& config, const Box& box) {
+  return build_dataset_likelihood(config, box);
+}
+
+std::shared_ptr<const GaussianLikelihood> build_dataset_likelihood(const DatasetConfig& config, const Box& box) {
   GaussianDataset data = load_dataset(config);
+  if (!config.pseudo_point.empty()) replace_by_pseudo_data(config, box, data);
+  if (config.model == ModelKind::hotspot) {
+    const HotspotDatasetMatch match = match_hotspot_dataset(config);
+    data.observables = match.observables;
+    if (!config.emulator_file.empty()) {
+      auto emulator = std::make_shared<const Emulator>(Emulator::load(config.emulator_file));
+      if (emulator->parameter_names() != box.names())
+        throw Error(ErrorContext{.file = config.emulator_file},
+                    "dataset '" + config.name + "': the emulator's parameters differ from [parameters]");
+      return std::make_shared<GaussianLikelihood>(std::move(data), emulator);
+    }
+    const HotspotModel model(hotspot_options_for(config.hotspot, match.system));
+    if (model.parameter_names() != box.names())
+      throw Error(ErrorContext{.file = config.data_file},
+                  "dataset '" + config.name + "': the model's parameters differ from [parameters]");
+    return std::make_shared<GaussianLikelihood>(std::move(data), model.as_function(), box.names(),
+                                                model.observable_names());
+  }
   if (config.model == ModelKind::emulator) {
     auto emulator = std::make_shared<const Emulator>(Emulator::load(config.emulator_file));
     if (emulator->parameter_names() != box.names())

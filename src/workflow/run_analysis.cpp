@@ -16,7 +16,11 @@
 #include "flowprior/flow/flow_on_box.hpp"
 #include "flowprior/io/csv.hpp"
 #include "flowprior/workflow/comparison.hpp"
+#include "flowprior/workflow/fit_quality.hpp"
 #include "flowprior/workflow/likelihood_builder.hpp"
+#include "flowprior/workflow/model_emulators.hpp"
+#include "flowprior/workflow/predictive.hpp"
+#include "flowprior/workflow/report.hpp"
 #include "flowprior/workflow/stage_runner.hpp"
 #include "flowprior/workflow/tension.hpp"
 
@@ -28,7 +32,8 @@ using nlohmann::json;
 
 // Seeds of the sub-runs: one stream per purpose and index, so adding a check never changes a stage's result.
 enum SeedPurpose : std::uint64_t { kStageSeed = 1, kFlowSeed = 2, kJointSeed = 3, kBAloneSeed = 4, kMixtureSeed = 5,
-                                   kCompareSeed = 6, kLostModeSeed = 7 };
+                                   kCompareSeed = 6, kLostModeSeed = 7, kReverseSeed = 8, kReverseFlowSeed = 9,
+                                   kEmulatorSeed = 10 };
 std::uint64_t seed_for(std::uint64_t seed, SeedPurpose purpose, std::uint64_t index = 0) {
   return stream_id({seed, purpose, index});
 }
@@ -37,7 +42,9 @@ json sampler_json(const SamplerConfig& s) {
   return json{{"kind", to_string(s.kind)}, {"n_active", s.n_active},   {"n_effective", s.n_effective},
               {"n_total", s.n_total},      {"warmup_blocks", s.warmup_blocks}, {"precondition", s.precondition},
               {"max_iterations", s.max_iterations}, {"walkers", s.walkers}, {"steps", s.steps},
-              {"burn_in", s.burn_in},      {"thin", s.thin},           {"moves", s.moves}};
+              {"burn_in", s.burn_in},      {"thin", s.thin},           {"moves", s.moves},
+              {"start", std::vector<double>(s.start.data(), s.start.data() + s.start.size())},
+              {"start_scale", s.start_scale}};
 }
 
 json matrix_json(const MatrixXd& m) {
@@ -58,12 +65,27 @@ json run_settings(const AnalysisConfig& config, const std::vector<std::string>& 
     const DatasetConfig& c = config.dataset(name);
     const char* model = c.model == ModelKind::linear      ? "linear"
                         : c.model == ModelKind::quadratic ? "quadratic"
+                        : c.model == ModelKind::hotspot   ? "hotspot"
                                                           : "emulator";
     d.push_back({{"name", c.name}, {"model", model}, {"data", c.data_file}, {"value", c.value_column},
-                 {"error", c.error_column},
+                 {"error", c.error_column}, {"errors", c.error_columns},
                  {"correlated", c.correlated_columns}, {"observables", c.observables},
-                 {"scale", c.scale == ObservableScale::log ? "log" : "linear"}, {"emulator", c.emulator_file},
+                 {"scale", c.scale == ObservableScale::log ? "log" : "linear"},
+                 {"emulator", c.model == ModelKind::hotspot ? fs::path(c.emulator_file).filename().string()
+                                                            : c.emulator_file},
                  {"matrix", matrix_json(c.matrix)}, {"offset", matrix_json(c.offset)}});
+    if (!c.pseudo_point.empty()) {
+      d.back()["pseudo_data"] = c.pseudo_point;
+      d.back()["pseudo_data_seed"] = c.pseudo_seed;
+    }
+    if (c.model == ModelKind::hotspot) {
+      json fixed = json::object();
+      for (const auto& [k, v] : c.hotspot.fixed) fixed[k] = v;
+      d.back()["hotspot"] = {{"n_q_free", c.hotspot.n_q_free}, {"n_q", c.hotspot.n_q},
+                             {"k_free", c.hotspot.k_free},       {"k", c.hotspot.k},
+                             {"sigma_signed", c.hotspot.sigma_signed},
+                             {"sigma_b_signed", c.hotspot.sigma_b_signed}, {"fixed", fixed}};
+    }
   }
   json box = json::array();
   for (int j = 0; j < config.box.dim(); ++j)
@@ -75,8 +97,9 @@ json run_settings(const AnalysisConfig& config, const std::vector<std::string>& 
 std::string path_in(const std::string& folder, const std::string& file) { return (fs::path(folder) / file).string(); }
 
 std::shared_ptr<const FlowPrior> hand_over_flow(const AnalysisConfig& config, const RunOutput& previous,
-                                                const std::string& stage, std::size_t index,
-                                                const std::string& folder, int threads, json& record) {
+                                                const std::string& stage, const std::string& folder,
+                                                int threads, std::uint64_t seed,
+                                                json& record) {
   const std::string file = path_in(folder, "flow_" + stage + ".json");
   if (fs::exists(file)) {
     FlowOnBox flow = load_flow_file(file);
@@ -86,7 +109,7 @@ std::shared_ptr<const FlowPrior> hand_over_flow(const AnalysisConfig& config, co
     return std::make_shared<const FlowPrior>(std::move(flow));
   }
   TrainOptions options = config.flow;
-  options.seed = seed_for(config.seed, kFlowSeed, index);
+  options.seed = seed;
   options.threads = threads;
   options.use_weights = true;  // the hand-over is the WEIGHTED posterior of the earlier stage
   FlowOnBox flow;
@@ -155,34 +178,32 @@ void run_plots(const RunOptions& options, const std::string& folder) {
   if (std::system(cmd.c_str()) != 0) warn("plotting failed (" + cmd + "); the results are unaffected");
 }
 
-}  // namespace
 
-nlohmann::json run_analysis(const AnalysisConfig& config, const RunOptions& options) {
-  const std::string folder = options.output.empty() ? config.output : options.output;
-  const int threads = options.threads > 0 ? options.threads : std::max(1, config.threads);
-  fs::create_directories(folder);
-  const Box& box = config.box;
-  for (const auto& s : config.stages)
-    if (s.name == "joint" || s.name == "b_alone" || s.name == "mixture_check")
-      throw Error(ErrorContext{.file = config.source, .line = s.line, .parameter = "name"},
-                  "stage name \"" + s.name + "\" is reserved for the workflow's own runs");
-
-  json summary;
-  summary["config"] = config.source;
-  summary["parameters"] = box.names();
-  json stages_json = json::object();
+// Runs a sequence of stages (each later stage with a flow trained on the one before) and records each in `out`.
+struct Sequence {
   std::vector<RunOutput> stages;
   std::vector<std::shared_ptr<const FlowPrior>> flows;
-  for (std::size_t k = 0; k < config.stages.size(); ++k) {
-    const StageConfig& sc = config.stages[k];
+  json record = json::object();
+};
+
+Sequence run_sequence(const AnalysisConfig& config, const std::vector<StageConfig>& stage_configs,
+                      const std::string& folder, int threads, SeedPurpose stage_purpose, SeedPurpose flow_purpose,
+                      std::vector<std::string>& warnings, const RunEvaluation& evaluation) {
+  const Box& box = config.box;
+  Sequence out;
+  for (std::size_t k = 0; k < stage_configs.size(); ++k) {
+    const StageConfig& sc = stage_configs[k];
     json record;
     std::shared_ptr<const FlowPrior> flow;
     if (sc.prior != PriorKind::uniform)
-      flow = hand_over_flow(config, stages.back(), sc.name, k, folder, threads, record);
+      flow = hand_over_flow(config, out.stages.back(), sc.name, folder, threads,
+                            seed_for(config.seed, flow_purpose, k), record);
     RunRequest q{sc.name, folder, stage_prior(sc.prior, sc.epsilon, flow, box),
-                 build_likelihood(config, sc.datasets), sc.sampler, seed_for(config.seed, kStageSeed, k), threads, {}};
+                 build_likelihood(config, sc.datasets), sc.sampler, seed_for(config.seed, stage_purpose, k), threads,
+                 {}};
     q.settings = run_settings(config, sc.datasets, to_string(sc.prior) + ":" + std::to_string(sc.epsilon),
                               sc.sampler, q.seed);
+    q.evaluation = evaluation;
     if (flow) {
       const TrainOptions& f = config.flow;
       q.settings["flow"] = {{"file", record["flow_file"]}, {"arch", to_string(f.flow.arch)},
@@ -191,9 +212,9 @@ nlohmann::json run_analysis(const AnalysisConfig& config, const RunOptions& opti
                             {"epochs", f.max_epochs}, {"patience", f.patience}, {"batch_size", f.batch_size},
                             {"learning_rate", f.learning_rate}, {"validation_fraction", f.validation_fraction}};
     }
-    stages.push_back(run_or_load(q, box));
-    flows.push_back(flow);
-    const RunOutput& r = stages.back();
+    out.stages.push_back(run_or_load(q, box));
+    out.flows.push_back(flow);
+    const RunOutput& r = out.stages.back();
     record["log_z"] = finite_or_null(r.log_z);
     record["log_z_err"] = finite_or_null(r.log_z_err);
     record["samples"] = r.name + ".csv";
@@ -203,9 +224,75 @@ nlohmann::json run_analysis(const AnalysisConfig& config, const RunOptions& opti
     record["sampler"] = to_string(sc.sampler.kind);
     record["datasets"] = sc.datasets;
     record["effective_size"] = r.effective_size;
-    stages_json[sc.name] = record;
+    record["converged"] = r.converged;
+    record["stop_reason"] = r.stop_reason;
+    if (!r.converged)
+      warnings.push_back("run '" + sc.name + "' did not converge (" + r.stop_reason +
+                         "): its samples are not the posterior; increase max_iterations / steps");
+    out.record[sc.name] = record;
   }
-  summary["stages"] = stages_json;
+  return out;
+}
+
+// The stages again with their dataset lists in reverse order: the first gets the uniform prior, the others a flow.
+std::vector<StageConfig> reversed_stages(const AnalysisConfig& config) {
+  std::vector<StageConfig> out;
+  const std::size_t n = config.stages.size();
+  for (std::size_t k = 0; k < n; ++k) {
+    StageConfig s = config.stages[n - 1 - k];  // its datasets and sampler settings
+    s.name = "reverse" + std::to_string(k + 1);
+    s.prior = k == 0 ? PriorKind::uniform : config.stages[k].prior;
+    s.epsilon = config.stages[k].epsilon;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+ComparisonOptions comparison_options(const AnalysisConfig& config, int threads, double model_ess,
+                                     double reference_ess) {
+  ComparisonOptions co;
+  co.seed = seed_for(config.seed, kCompareSeed);
+  co.threads = threads;
+  co.kl_bins = config.checks.kl_bins;
+  co.c2st_neighbours = config.checks.c2st_neighbours;
+  co.max_per_class = config.checks.max_per_class;
+  co.model_effective_size = model_ess;
+  co.reference_effective_size = reference_ess;
+  co.mean_tolerance = config.checks.mean_tolerance;
+  co.width_tolerance = config.checks.width_tolerance;
+  co.c2st_tolerance = config.checks.c2st_tolerance;
+  return co;
+}
+
+}  // namespace
+
+nlohmann::json run_analysis(const AnalysisConfig& original_config, const RunOptions& options) {
+  AnalysisConfig config = original_config;  // emulators built below are filled into its datasets
+  const std::string folder = options.output.empty() ? config.output : options.output;
+  const int threads = options.threads > 0 ? options.threads : std::max(1, config.threads);
+  fs::create_directories(folder);
+  const Box& box = config.box;
+  for (const auto& s : config.stages)
+    if (s.name == "joint" || s.name == "b_alone" || s.name == "mixture_check" || s.name.rfind("reverse", 0) == 0)
+      throw Error(ErrorContext{.file = config.source, .line = s.line, .parameter = "name"},
+                  "stage name \"" + s.name + "\" is reserved for the workflow's own runs (joint, b_alone, "
+                  "mixture_check, reverse*)");
+
+  json summary;
+  summary["config"] = config.source;
+  summary["parameters"] = box.names();
+  summary["units"] = config.units;
+  std::vector<std::string> warnings;
+  summary["emulators"] = prepare_model_emulators(config, folder, threads, seed_for(config.seed, kEmulatorSeed));
+  for (const auto& [system, e] : summary["emulators"].items())
+    if (!e.value("trustworthy", true))
+      warnings.push_back("the " + system + " emulator failed its held-out validation (emulator_" + system +
+                         "_validation.json)");
+  Sequence sequence = run_sequence(config, config.stages, folder, threads, kStageSeed, kFlowSeed, warnings,
+                                   options.evaluation);
+  std::vector<RunOutput>& stages = sequence.stages;
+  std::vector<std::shared_ptr<const FlowPrior>>& flows = sequence.flows;
+  summary["stages"] = sequence.record;
 
   std::vector<std::vector<std::string>> all_lists;
   for (const auto& s : config.stages) all_lists.push_back(s.datasets);
@@ -217,18 +304,13 @@ nlohmann::json run_analysis(const AnalysisConfig& config, const RunOptions& opti
     RunRequest q{"joint", folder, uniform_run_prior(box), build_likelihood(config, all_datasets),
                  config.joint_sampler, seed_for(config.seed, kJointSeed), threads, {}};
     q.settings = run_settings(config, all_datasets, "uniform", q.sampler, q.seed);
+    q.evaluation = options.evaluation;
     joint = run_or_load(q, box);
     summary["joint"] = {{"log_z", finite_or_null(joint->log_z)}, {"log_z_err", finite_or_null(joint->log_z_err)},
                         {"samples", "joint.csv"},              {"posterior", "joint_posterior.csv"},
                         {"datasets", all_datasets},            {"effective_size", joint->effective_size}};
-    ComparisonOptions co;
-    co.seed = seed_for(config.seed, kCompareSeed);
-    co.threads = threads;
-    co.kl_bins = config.checks.kl_bins;
-    co.c2st_neighbours = config.checks.c2st_neighbours;
-    co.max_per_class = config.checks.max_per_class;
-    co.model_effective_size = stages.back().effective_size;
-    co.reference_effective_size = joint->effective_size;
+    const ComparisonOptions co =
+        comparison_options(config, threads, stages.back().effective_size, joint->effective_size);
     Samples last = stages.back().particles;
     const Comparison c = compare_samples(last, joint->particles, box, co);
     summary["comparison"] = comparison_to_json(c);
@@ -258,6 +340,7 @@ nlohmann::json run_analysis(const AnalysisConfig& config, const RunOptions& opti
       RunRequest q{"b_alone", folder, uniform_run_prior(box), build_likelihood(config, b), sampler,
                    seed_for(config.seed, kBAloneSeed), threads, {}};
       q.settings = run_settings(config, b, "uniform", q.sampler, q.seed);
+      q.evaluation = options.evaluation;
       const RunOutput rb = run_or_load(q, box);
       auto evidence = [](const RunOutput& r) {
         return EvidenceRun{r.log_z, r.log_z_err, r.log_likelihood, r.particles.weights};
@@ -283,10 +366,12 @@ nlohmann::json run_analysis(const AnalysisConfig& config, const RunOptions& opti
     const StageConfig& sc = config.stages[k];
     std::vector<std::vector<std::string>> earlier_lists(all_lists.begin(), all_lists.begin() + static_cast<long>(k));
     const std::vector<std::string> earlier = union_of(earlier_lists);
-    const auto like_earlier = build_likelihood(config, earlier);
+    const auto like_earlier = options.evaluation.named(  // (named for MPI ranks, when there are any)
+        build_likelihood(config, earlier), run_settings(config, earlier, "", config.joint_sampler, 0), folder);
     const auto like_stage = build_likelihood(config, sc.datasets);
     const RunPrior uniform = uniform_run_prior(box);
-    ThreadEvaluator evaluator(threads);
+    const std::unique_ptr<Evaluator> check_evaluator = options.evaluation.evaluator(threads);
+    Evaluator& evaluator = *check_evaluator;
     if (config.checks.flow_prior_check) {
       const RunOutput& r = stages[k];
       VectorXd log_l, log_pi;
@@ -305,6 +390,12 @@ nlohmann::json run_analysis(const AnalysisConfig& config, const RunOptions& opti
                     {"corrected_samples", sc.name + "_corrected.csv"},
                     {"rule", "importance weights L_earlier pi / q on the stage's particles; a small ess_fraction "
                              "(< 0.5) says the flow prior distorted the result"}};
+      // The corrected sample against the joint run: if it agrees where the raw stage does not, the difference
+      // came from the flow (or defensive-mixture) prior, and the corrected posterior is the one to use.
+      if (joint && k + 1 == stages.size()) {
+        const ComparisonOptions co = comparison_options(config, threads, std::min(ess, ess_stage), joint->effective_size);
+        flow_check["comparison_with_joint"] = comparison_to_json(compare_samples(corrected, joint->particles, box, co));
+      }
     } else {
       flow_check["skipped"] = "[checks] flow_prior = false";
     }
@@ -317,6 +408,7 @@ nlohmann::json run_analysis(const AnalysisConfig& config, const RunOptions& opti
       q.settings = run_settings(config, sc.datasets, "mixture:" + std::to_string(config.checks.lost_modes_epsilon),
                                 q.sampler, q.seed);
       q.settings["flow_file"] = "flow_" + sc.name + ".json";
+      q.evaluation = options.evaluation;
       const RunOutput m = run_or_load(q, box);
       // Typical flow density: log q of the flow's own draws; "far below" = under their rule.quantile quantile.
       Rng rng(seed_for(config.seed, kLostModeSeed));
@@ -358,8 +450,57 @@ nlohmann::json run_analysis(const AnalysisConfig& config, const RunOptions& opti
   summary["flow_prior_check"] = flow_check;
   summary["lost_modes"] = lost;
 
+  // chi^2 per dataset at each run's best particle; the sequential posterior after stage k covers the datasets of
+  // stages 0..k.
+  {
+    json fit = json::object();
+    for (std::size_t k = 0; k < stages.size(); ++k) {
+      std::vector<std::vector<std::string>> covered(all_lists.begin(), all_lists.begin() + static_cast<long>(k) + 1);
+      const RunOutput& r = stages[k];
+      fit[config.stages[k].name] = fit_quality(config, union_of(covered),
+                                               r.particles.values.row(best_particle(r.log_likelihood, r.log_prior)));
+    }
+    if (joint)
+      fit["joint"] = fit_quality(config, all_datasets,
+                                 joint->particles.values.row(best_particle(joint->log_likelihood, joint->log_prior)));
+    summary["fit_quality"] = fit;
+  }
+
+  // The same stages with the datasets in reverse order, compared with the same joint run.
+  if (config.checks.reverse_order) {
+    Sequence reverse =
+        run_sequence(config, reversed_stages(config), folder, threads, kReverseSeed, kReverseFlowSeed, warnings,
+                     options.evaluation);
+    json r = {{"stages", reverse.record}};
+    if (config.checks.flow_prior_check && reverse.flows.back()) {  // the flow-prior error of the reversed hand-over
+      const std::vector<StageConfig> reversed = reversed_stages(config);
+      std::vector<std::vector<std::string>> earlier_lists;
+      for (std::size_t k = 0; k + 1 < reversed.size(); ++k) earlier_lists.push_back(reversed[k].datasets);
+      const std::vector<std::string> earlier = union_of(earlier_lists);
+      const RunOutput& last = reverse.stages.back();
+      VectorXd log_l, log_pi;
+      ThreadEvaluator evaluator(threads);
+      evaluator.evaluate(*build_likelihood(config, earlier), last.particles.values, log_l);
+      evaluator.evaluate(*uniform_run_prior(box).density, last.particles.values, log_pi);
+      const VectorXd w = normalise_log_weights(corrected_log_weights(last, log_l, log_pi));
+      r["flow_prior_check"] = {{"stage", last.name}, {"earlier_datasets", earlier},
+                               {"ess_fraction", std::min(1.0, kish(w) / last.particles.effective_size())}};
+    }
+    if (joint) {
+      const ComparisonOptions co =
+          comparison_options(config, threads, reverse.stages.back().effective_size, joint->effective_size);
+      r["comparison"] = comparison_to_json(compare_samples(reverse.stages.back().particles, joint->particles, box, co));
+      r["comparison"]["model"] = reverse.stages.back().name;
+      r["comparison"]["reference"] = "joint";
+    }
+    summary["reverse_order"] = r;
+  }
+  summary["warnings"] = warnings;
+
+  summary["predictive"] = run_posterior_predictive(config, folder);  // cheap: recomputed on every run, also resumed
   write_file_atomically(path_in(folder, "summary.json"), summary.dump(2) + "\n");
   run_plots(options, folder);
+  write_run_report(folder, config.source);
   return summary;
 }
 

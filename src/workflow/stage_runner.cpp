@@ -1,5 +1,6 @@
 #include "flowprior/workflow/stage_runner.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -7,6 +8,7 @@
 #include <sstream>
 
 #include "flowprior/core/error.hpp"
+#include "flowprior/core/evaluated_density.hpp"
 #include "flowprior/core/evaluator.hpp"
 #include "flowprior/core/log.hpp"
 #include "flowprior/density/posterior.hpp"
@@ -14,6 +16,8 @@
 #include "flowprior/io/csv.hpp"
 #include "flowprior/sampler/diagnostics.hpp"
 #include "flowprior/sampler/ensemble.hpp"
+#include "flowprior/sampler/hdf_backend.hpp"
+#include "flowprior/sampler/smc_output.hpp"
 #include "flowprior/sampler/persistent.hpp"
 
 namespace flowprior {
@@ -50,7 +54,7 @@ RunOutput run_smc(const RunRequest& q, const Box& box, Evaluator& evaluator) {
   if (o.precondition) o.mutation.kernel = MutationKernel::tpcn;
   o.max_iterations = q.sampler.max_iterations;
   o.seed = q.seed;
-  o.progress = false;
+  o.progress = true;  // one line per SMC iteration on stderr: long runs show where they are
   if (q.sampler.checkpoint) {
     o.checkpoint = path_in(q.folder, q.name + ".checkpoint");
     o.resume = true;
@@ -58,6 +62,7 @@ RunOutput run_smc(const RunRequest& q, const Box& box, Evaluator& evaluator) {
   PriorModel prior{*q.prior.density, box, q.prior.sample};
   const SmcResult r = PersistentSampler(o).run(prior, *q.likelihood, evaluator);
   if (!r.converged) warn("run '" + q.name + "': SMC stopped before convergence (" + r.stop_reason + ")");
+  write_smc_hdf5(path_in(q.folder, q.name + ".h5"), r, smc_diagnostics(r));
   // Particles with zero weight (early warm-up blocks) carry nothing at beta = 1 and may have log L = -inf.
   std::vector<Index> keep;
   for (Index i = 0; i < r.weights.size(); ++i)
@@ -79,6 +84,8 @@ RunOutput run_smc(const RunRequest& q, const Box& box, Evaluator& evaluator) {
   out.log_z = r.log_z;
   out.log_z_err = r.log_z_err;
   out.effective_size = out.particles.effective_size();
+  out.converged = r.converged;
+  out.stop_reason = r.stop_reason;
   out.diagnostics = smc_diagnostics(r);
   return out;
 }
@@ -87,13 +94,48 @@ RunOutput run_ensemble(const RunRequest& q, const Box& box, Evaluator& evaluator
   EnsembleOptions o;
   o.moves = parse_moves(q.sampler.moves);
   o.seed = q.seed;
-  o.threads = q.threads;
+  // Distributed: the likelihood batches go to the evaluator's ranks (with their threads); the sampler runs on one.
+  o.threads = q.evaluation.distributed() ? 1 : q.threads;
   o.burn_in = q.sampler.burn_in;
   Rng rng(q.seed, stream_id({0x5747, 1}));
-  const MatrixXd start = q.prior.sample(q.sampler.walkers, rng);
-  Posterior target(q.prior.density, q.likelihood);
+  MatrixXd start;
+  if (q.sampler.start.size() == 0) {
+    start = q.prior.sample(q.sampler.walkers, rng);
+  } else {  // a small Gaussian ball around the given point, kept inside the box
+    start.resize(q.sampler.walkers, box.dim());
+    rng.fill_normal(start);
+    const VectorXd width = box.upper() - box.lower();
+    for (Index i = 0; i < start.rows(); ++i)
+      for (int j = 0; j < box.dim(); ++j)
+        start(i, j) = std::clamp(q.sampler.start[j] + q.sampler.start_scale * width[j] * start(i, j),
+                                 box.lower()[j] + 1e-9 * width[j], box.upper()[j] - 1e-9 * width[j]);
+  }
+  Posterior target(q.prior.density, q.evaluation.distributed()
+                                        ? std::make_shared<EvaluatedDensity>(q.likelihood, evaluator)
+                                        : q.likelihood);
   EnsembleSampler sampler(o);
-  const Chain chain = sampler.run(target, start, q.sampler.steps);
+  // The chain goes to NAME.h5 (emcee's HDFBackend layout) step by step as it is made.
+  ChainFileMetadata meta;
+  meta.flowprior = true;
+  meta.seed = q.seed;
+  meta.moves = q.sampler.moves;
+  meta.burn_in = q.sampler.burn_in;
+  auto writer = HdfChainWriter::create(path_in(q.folder, q.name + ".h5"), static_cast<int>(start.rows()),
+                                       box.dim(), meta);
+  writer->reserve(q.sampler.steps);
+  Chain chain;
+  chain.names = target.names();
+  chain.reset(static_cast<int>(start.rows()), box.dim());
+  chain.reserve(q.sampler.steps);
+  EnsembleState state = sampler.start(target, start);
+  sampler.advance(target, state, q.sampler.steps,
+                  [&](Index, const MatrixXd& x, const VectorXd& lp, const VectorXd& acc) {
+                    chain.append(x, lp, acc);
+                    writer->add_step(x, lp, acc);
+                  });
+  chain.trim();
+  writer->flush();
+  writer.reset();
   RunOutput out;
   out.particles = chain.flat(0, q.sampler.thin);
   out.particles.names = box.names();
@@ -105,6 +147,9 @@ RunOutput run_ensemble(const RunRequest& q, const Box& box, Evaluator& evaluator
   out.log_z_err = std::numeric_limits<double>::quiet_NaN();
   const ChainDiagnostics d = diagnose(chain);
   const double tau = std::max(1.0, d.autocorr_time.maxCoeff());
+  // emcee's rule: a chain shorter than 50 tau has an unreliable tau and may not have forgotten its start.
+  out.converged = static_cast<double>(chain.steps) >= 50.0 * tau;  // burn-in steps are not stored
+  out.stop_reason = out.converged ? "steps >= 50 tau" : "chain shorter than 50 autocorrelation times";
   out.effective_size = static_cast<double>(chain.steps) * chain.walkers / tau;
   const std::vector<double> tau_per_parameter(d.autocorr_time.data(),
                                               d.autocorr_time.data() + d.autocorr_time.size());
@@ -112,7 +157,7 @@ RunOutput run_ensemble(const RunRequest& q, const Box& box, Evaluator& evaluator
                                    {"autocorr_time", tau_per_parameter},
                                    {"acceptance_mean", d.acceptance_fraction.mean()},
                                    {"warnings", d.warnings},
-                                   {"log_prob_calls", sampler.summary().log_prob_calls}};
+                                   {"steps", chain.steps}, {"walkers", chain.walkers}};
   return out;
 }
 
@@ -132,6 +177,8 @@ void save(const RunOutput& out, const std::string& folder) {
   const nlohmann::json marker{{"log_z", out.log_z},
                               {"log_z_err", out.log_z_err},
                               {"effective_size", out.effective_size},
+                              {"converged", out.converged},
+                              {"stop_reason", out.stop_reason},
                               {"samples", out.name + ".csv"},
                               {"posterior", out.name + "_posterior.csv"}};
   write_file_atomically(path_in(folder, out.name + ".done"), marker.dump(2) + "\n");
@@ -156,6 +203,8 @@ RunOutput load(const std::string& name, const std::string& folder, const Box& bo
   out.log_z = json_number(marker, "log_z");
   out.log_z_err = json_number(marker, "log_z_err");
   out.effective_size = json_number(marker, "effective_size");
+  out.converged = marker.value("converged", true);
+  out.stop_reason = marker.value("stop_reason", "");
   const std::string csv = path_in(folder, name + ".csv");
   const Table t = read_csv_table(csv, true);
   auto col = [&](const std::string& c) {
@@ -209,8 +258,11 @@ RunOutput run_or_load(const RunRequest& q, const Box& box) {
     return load(q.name, q.folder, box);
   }
   status("run '" + q.name + "': " + to_string(q.sampler.kind) + " with " + q.prior.kind + " prior");
-  ThreadEvaluator evaluator(q.threads);
-  RunOutput out = q.sampler.kind == SamplerKind::smc ? run_smc(q, box, evaluator) : run_ensemble(q, box, evaluator);
+  RunRequest run = q;
+  run.likelihood = q.evaluation.named(q.likelihood, q.settings, q.folder);
+  const std::unique_ptr<Evaluator> evaluator = q.evaluation.evaluator(q.threads);
+  RunOutput out =
+      run.sampler.kind == SamplerKind::smc ? run_smc(run, box, *evaluator) : run_ensemble(run, box, *evaluator);
   out.name = q.name;
   out.diagnostics["prior"] = q.prior.kind;
   out.diagnostics["log_z"] = out.log_z;

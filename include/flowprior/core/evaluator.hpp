@@ -1,6 +1,6 @@
 #pragma once
-// Evaluates a LogDensity on a batch. Samplers only talk to an Evaluator, so the back end (threads now, MPI
-// later) changes nothing in them. Rows are split into fixed chunks; each row's value depends only on that row,
+// Evaluates a LogDensity on a batch. Samplers only talk to an Evaluator, so the back end (threads here, MPI ranks
+// in flowprior/mpi/mpi_evaluator.hpp) changes nothing in them. Rows are split into fixed chunks; each row's value depends only on that row,
 // so results are bitwise identical for any number of threads.
 #include <cstdint>
 #include <memory>

@@ -150,5 +150,7 @@ class HotspotModel {
 
 // The nine physical parameter names in canonical order (the vector uses ln_s0 in place of s0).
 const std::vector<std::string>& hotspot_all_parameter_names();
+// Unit of a parameter for plots and reports ("GeV^-2", "GeV", "" for dimensionless; ln_s0 is the log of s0).
+std::string hotspot_parameter_unit(const std::string& name);
 
 }  // namespace flowprior

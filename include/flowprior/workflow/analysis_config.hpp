@@ -3,31 +3,65 @@
 // Error naming file, line and key. Relative paths (data, emulator, output) are resolved against the config's
 // folder. See examples/linear_gaussian/analysis.toml for every key with its meaning.
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "flowprior/core/box.hpp"
 #include "flowprior/emulator/gaussian_likelihood.hpp"
 #include "flowprior/flow/train.hpp"
+#include "flowprior/models/hotspot_ish.hpp"
 
 namespace flowprior {
 
 // linear: y = matrix x + offset (exact test problems); quadratic: y = matrix (x * x) + offset, elementwise square
-// (a sign-symmetric, hence bimodal, test problem).
-enum class ModelKind { linear, quadratic, emulator };
+// (a sign-symmetric, hence bimodal, test problem); hotspot: the built-in HotSpot-UPC model of [model], directly or
+// through the emulators the run builds for it.
+enum class ModelKind { linear, quadratic, emulator, hotspot };
 
 struct DatasetConfig {
   std::string name;
   std::string data_file;                      // CSV: `value`, `error` columns (names configurable)
   std::string value_column = "value";
   std::string error_column = "error";
+  std::vector<std::string> error_columns;       // `errors`: uncorrelated sources added in quadrature (else error_column)
   std::vector<std::string> correlated_columns;  // fully correlated error sources, one column each
   std::vector<std::string> observables;         // model outputs per data row (emulator); default y0..y{m-1}
   ObservableScale scale = ObservableScale::linear;
   ModelKind model = ModelKind::linear;
   MatrixXd matrix;
   VectorXd offset;
-  std::string emulator_file;
+  std::string emulator_file;  // given (model = emulator), or built by the run for model = hotspot
+  HotspotOptions hotspot;      // model = hotspot: the options of [model] (its system chosen by the data file)
+  // Pseudo-data (`pseudo_data = {name = value, ...}`): the values are replaced by the model (never an emulator) at
+  // this point, the errors keep their relative size (sd * model / data), and with pseudo_data_seed > 0 one draw of
+  // the experimental covariance is added (0 = noiseless). For closure tests and consistent-by-construction stages.
+  std::map<std::string, double> pseudo_point;
+  std::uint64_t pseudo_seed = 0;
+  // Plots of the posterior predictive (workflow/predictive.hpp): the data column giving each row's kinematic
+  // variable (empty: plot against the observable index), axis labels with units, logarithmic axes.
+  std::string x_column;
+  std::string x_label;
+  std::string y_label;
+  bool x_log = false;
+  bool y_log = false;
+  long line = -1;
+};
+
+// [model]: the built-in physics model shared by every dataset with model = "hotspot" (HotSpot-UPC, physics.md §6).
+// Its observables are matched to the data rows by kinematics (|t| point or bin) and data-file name.
+struct PhysicsModelConfig {
+  bool enabled = false;
+  std::string name;  // "hotspot"
+  HotspotOptions hotspot;  // system is set per emulator (gamma_p / gamma_pb)
+  // Emulate (PCA + GP in ln observable, one emulator per system, built once in the run folder and validated on
+  // held-out points) or call the model directly in the likelihood.
+  bool emulate = true;
+  Index design_points = 350;
+  Index validation_points = 150;
+  int components = 0;               // 0: by variance_fraction
+  double variance_fraction = 0.999;
+  Box prior_box;  // the model's free parameters and their prior ranges
   long line = -1;
 };
 
@@ -50,6 +84,11 @@ struct SamplerConfig {
   Index burn_in = 500;
   Index thin = 1;
   std::string moves = "stretch";
+  // Walker starts: draws from the prior (default), or emcee's common practice of a small ball around one point
+  // (e.g. a best fit), `start = [...]` with sd `start_scale` times each parameter's range. A ball only explores
+  // what the walkers can reach from it: the lost-mode check exists for exactly this.
+  VectorXd start;
+  double start_scale = 1e-3;
 };
 
 struct StageConfig {
@@ -69,6 +108,13 @@ struct ChecksConfig {
   int c2st_neighbours = 25;
   int kl_bins = 0;  // 0 = auto (see workflow/comparison.hpp)
   Index max_per_class = 4000;
+  // The stages again in reverse dataset order (a uniform stage on the last stage's datasets, then flow stages),
+  // compared with the joint run: does the answer depend on the order in which the data arrived?
+  bool reverse_order = false;
+  // Practical margins of the sequential-vs-joint verdict (see workflow/comparison.hpp).
+  double mean_tolerance = 0.1;
+  double width_tolerance = 0.1;
+  double c2st_tolerance = 0.05;
 };
 
 struct AnalysisConfig {
@@ -77,6 +123,8 @@ struct AnalysisConfig {
   std::string output = "run";
   int threads = 1;
   Box box;
+  PhysicsModelConfig model;
+  std::map<std::string, std::string> units;  // [units]: parameter -> unit, for plot axes and reports
   std::vector<DatasetConfig> datasets;
   std::vector<StageConfig> stages;
   TrainOptions flow;        // hand-over training (seed set per stage)

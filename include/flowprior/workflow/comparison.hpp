@@ -22,6 +22,12 @@ struct ComparisonOptions {
   double c2st_sigmas = 3.0;
   double kl_factor = 1.5;
   double shift_sigmas = 4.0;
+  // Practical margins (equivalence-test style): a difference must be statistically resolved (above) AND larger than
+  // these to make the verdict "inconsistent"; resolved but smaller differences are listed as notes. With 1e4
+  // particles the Monte Carlo resolves mean shifts of a few hundredths of a posterior sd, far below what matters.
+  double mean_tolerance = 0.1;   // |mean_model - mean_reference| in units of the reference posterior sd
+  double width_tolerance = 0.1;  // |sd_model / sd_reference - 1|
+  double c2st_tolerance = 0.05;  // C2ST accuracy above its noise floor (0.05 ~ total variation distance 0.1)
   int kl_bins = 0;  // 0 = auto: ~10 points per 2-D bin, in [5, 75] (75 = the paper's, for ~1e5 points)
   int c2st_neighbours = 25;
   Index max_per_class = 4000;
@@ -41,6 +47,7 @@ struct ParameterShift {
 struct Comparison {
   std::string verdict;               // "consistent" | "inconsistent"
   std::vector<std::string> reasons;  // every rule that fired, or why it is consistent
+  std::vector<std::string> notes;    // differences the Monte Carlo resolves but below the practical margins
   double d_kl = 0, d_kl_noise = 0;
   double c2st = 0, c2st_se = 0, c2st_noise = 0, c2st_noise_se = 0;
   Index n_used = 0;

@@ -7,11 +7,17 @@
 
 #include "flowprior/core/box.hpp"
 #include "flowprior/core/log_density.hpp"
+#include "flowprior/emulator/gaussian_likelihood.hpp"
 #include "flowprior/workflow/analysis_config.hpp"
 
 namespace flowprior {
 
 GaussianDataset load_dataset(const DatasetConfig& config);
+// With `pseudo_data`: the values replaced by the model at that point (see DatasetConfig::pseudo_point); the
+// likelihood builders apply it, so every run sees the same pseudo-data.
+void replace_by_pseudo_data(const DatasetConfig& config, const Box& box, GaussianDataset& data);
+// The dataset's likelihood with its model; `predict` gives the model's predictions for posterior predictive checks.
+std::shared_ptr<const GaussianLikelihood> build_dataset_likelihood(const DatasetConfig& config, const Box& box);
 std::shared_ptr<const LogDensity> build_likelihood(const DatasetConfig& config, const Box& box);
 // Sum of the named datasets' log-likelihoods (independent datasets).
 std::shared_ptr<const LogDensity> build_likelihood(const AnalysisConfig& config,

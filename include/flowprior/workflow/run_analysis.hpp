@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "flowprior/workflow/analysis_config.hpp"
+#include "flowprior/workflow/run_evaluation.hpp"
 
 namespace flowprior {
 
@@ -21,6 +22,7 @@ struct RunOptions {
   int threads = 0;     // overrides config.threads when > 0
   bool plots = true;   // scripts/plot_run.py when /usr/bin/python3 with matplotlib is there
   std::string plot_script;  // path of plot_run.py; empty = no plots
+  RunEvaluation evaluation;  // where the runs' likelihoods are evaluated (default: threads; MPI ranks under mpirun)
 };
 
 struct LostModeRule {

@@ -1,7 +1,8 @@
 #pragma once
 // One sampling run of the workflow (a stage, the joint run, a check run): prior + likelihood + sampler settings
 // -> weighted particles with their log-likelihoods, the evidence (SMC only), an equal-weight posterior, and
-// diagnostics. Saved as NAME.csv (parameters, weight, log_likelihood, log_prior), NAME_posterior.csv,
+// diagnostics. Saved as NAME.csv (parameters, weight, log_likelihood, log_prior), NAME_posterior.csv, NAME.h5
+// (SMC: particles, posterior and iterations; ensemble: the chain in emcee's HDFBackend layout),
 // NAME_diagnostics.json, and last, atomically, the marker NAME.done: a run whose marker exists is loaded, never
 // recomputed. A killed SMC run resumes from NAME.checkpoint.
 #include <cstdint>
@@ -16,6 +17,7 @@
 #include "flowprior/core/rng.hpp"
 #include "flowprior/core/samples.hpp"
 #include "flowprior/workflow/analysis_config.hpp"
+#include "flowprior/workflow/run_evaluation.hpp"
 
 namespace flowprior {
 
@@ -35,6 +37,9 @@ struct RunOutput {
   double log_z_err = 0;
   double effective_size = 0;  // Kish ESS (SMC) or draws / max autocorrelation time (ensemble)
   bool loaded = false;        // read back from a finished run's files
+  // SMC: reached beta = 1 (not stopped at max_iterations); ensemble: at least 50 autocorrelation times.
+  bool converged = true;
+  std::string stop_reason;
   nlohmann::json diagnostics;
 };
 
@@ -49,6 +54,9 @@ struct RunRequest {
   // Everything that determines the result (settings, datasets, box, seed), written to NAME.settings.json when the
   // run starts: a folder holding a run (finished or checkpointed) with other settings is an Error, never reused.
   nlohmann::json settings;
+  // Where the likelihood is evaluated (default: `threads` threads). Distributed: the likelihood is named by
+  // evaluation.likelihood_key(settings, folder) for the worker ranks.
+  RunEvaluation evaluation;
 };
 
 bool run_is_finished(const std::string& folder, const std::string& name);

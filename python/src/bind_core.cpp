@@ -1,0 +1,154 @@
+// Boxes, densities (uniform, Gaussian, Python callables, posteriors), built-in targets and sample files.
+#include <algorithm>
+#include <chrono>
+
+#include <pybind11/eigen.h>
+#include <pybind11/functional.h>
+#include <pybind11/stl.h>
+
+#include "bindings.hpp"
+#include "callable_density.hpp"
+#include "flowprior/core/error.hpp"
+#include "flowprior/density/gaussian.hpp"
+#include "flowprior/density/posterior.hpp"
+#include "flowprior/density/targets.hpp"
+#include "flowprior/density/uniform_box.hpp"
+#include "flowprior/io/csv.hpp"
+#include "flowprior/io/params_toml.hpp"
+
+namespace flowprior::python {
+namespace {
+
+void check_columns(const DensityHandle& h, const MatrixXd& x) {
+  if (x.cols() != h.density->dim())
+    throw Error(ErrorContext{.parameter = "x"}, "has " + std::to_string(x.cols()) + " columns, the density has " +
+                                                    std::to_string(h.density->dim()) + " parameters");
+}
+
+DensityHandle uniform_prior(const Box& box) {
+  auto density = std::make_shared<UniformBox>(box);
+  return {density, box, [density](Index n, Rng& rng) { return density->sample(n, rng); }, "uniform"};
+}
+
+py::dict samples_to_dict(const Samples& s) {
+  py::dict d;
+  d["names"] = s.names;
+  d["values"] = s.values;
+  d["weights"] = s.has_weights() ? py::cast(s.weights) : py::none();
+  d["log_density"] = s.has_log_density() ? py::cast(s.log_density) : py::none();
+  return d;
+}
+
+}  // namespace
+
+void bind_core(py::module_& m) {
+  py::class_<Box>(m, "Box", "A parameter box: ordered names with bounds, and its logit/probit bijection to R^d.")
+      .def(py::init([](std::vector<std::string> names, VectorXd lower, VectorXd upper, const std::string& map) {
+             return Box(std::move(names), std::move(lower), std::move(upper), box_map_from_string(map));
+           }),
+           py::arg("names"), py::arg("lower"), py::arg("upper"), py::arg("map") = "logit")
+      .def_static("from_toml", &read_box_toml, py::arg("path"), "Reads a [parameters] TOML file (as --params).")
+      .def_static("from_toml_string", [](const std::string& text) { return parse_box_toml(text, "<string>"); },
+                  py::arg("text"))
+      .def("to_toml", &box_to_toml)
+      .def_property_readonly("names", &Box::names)
+      .def_property_readonly("lower", &Box::lower)
+      .def_property_readonly("upper", &Box::upper)
+      .def_property_readonly("width", &Box::width)
+      .def_property_readonly("dim", &Box::dim)
+      .def_property_readonly("map", [](const Box& b) { return to_string(b.map()); })
+      .def_property_readonly("log_volume", &Box::log_volume)
+      .def("contains", [](const Box& b, const MatrixXd& x) {
+             Eigen::Matrix<bool, Eigen::Dynamic, 1> in(x.rows());
+             for (Index i = 0; i < x.rows(); ++i) in(i) = x.cols() == b.dim() && b.contains(x.row(i));
+             return in;
+           }, py::arg("x"), "Per row: strictly inside the box.")
+      .def("__len__", &Box::dim)
+      .def("__repr__", [](const Box& b) {
+        std::string s = "Box(";
+        for (int j = 0; j < b.dim(); ++j)
+          s += (j ? ", " : "") + b.names()[static_cast<std::size_t>(j)] + "=[" + std::to_string(b.lower()(j)) +
+               ", " + std::to_string(b.upper()(j)) + "]";
+        return s + ", map=" + to_string(b.map()) + ")";
+      });
+
+  py::class_<DensityHandle>(m, "Density",
+                            "A log-density evaluated in C++ (a prior when it has a box and can sample).")
+      .def_property_readonly("dim", [](const DensityHandle& h) { return h.density->dim(); })
+      .def_property_readonly("names", [](const DensityHandle& h) { return h.density->names(); })
+      .def_property_readonly("kind", [](const DensityHandle& h) { return h.kind; })
+      .def_property_readonly("box", [](const DensityHandle& h) { return h.box; })
+      .def_property_readonly("is_prior", [](const DensityHandle& h) { return h.box.has_value() && bool(h.sample); })
+      .def("log_prob", [](const DensityHandle& h, const MatrixXd& x) {
+             check_columns(h, x);
+             py::gil_scoped_release release;
+             return h.density->log_prob(x);
+           }, py::arg("x"), "log density of every row of x (n x d); -inf outside the support.")
+      .def("sample", [](const DensityHandle& h, Index n, std::uint64_t seed) {
+             if (!h.sample) throw Error(ErrorContext{.parameter = "sample"}, "this " + h.kind + " density cannot be sampled");
+             if (n < 1) throw Error(ErrorContext{.parameter = "n"}, "must be at least 1");
+             Rng rng(seed, stream_id({kFlowSampleStream}));
+             py::gil_scoped_release release;
+             return h.sample(n, rng);
+           }, py::arg("n"), py::arg("seed") = 1)
+      .def("__repr__", [](const DensityHandle& h) {
+        return "Density(kind=" + h.kind + ", dim=" + std::to_string(h.density->dim()) + ")";
+      });
+
+  m.def("uniform_prior", &uniform_prior, py::arg("box"), "Uniform prior on a box.");
+  m.def("gaussian_density", [](VectorXd mean, MatrixXd covariance, std::vector<std::string> names) {
+          return DensityHandle{std::make_shared<GaussianDensity>(std::move(mean), std::move(covariance),
+                                                                 std::move(names)), std::nullopt, nullptr, "gaussian"};
+        }, py::arg("mean"), py::arg("covariance"), py::arg("names") = std::vector<std::string>{},
+        "Normalised multivariate normal log-density (C++), e.g. as a likelihood.");
+  m.def("callable_density", [](py::object function, std::vector<std::string> names) {
+          return DensityHandle{std::make_shared<CallableDensity>(std::move(function), std::move(names)),
+                               std::nullopt, nullptr, "callable"};
+        }, py::arg("function"), py::arg("names"),
+        "A log-density from a Python callable f(x: (B, d) array) -> (B,) array, called per batch.");
+  m.def("posterior", [](const DensityHandle& prior, const DensityHandle& likelihood, double beta) {
+          return DensityHandle{std::make_shared<Posterior>(prior.density, likelihood.density, beta), prior.box,
+                               nullptr, "posterior"};
+        }, py::arg("prior"), py::arg("likelihood"), py::arg("beta") = 1.0,
+        "log prior + beta log likelihood (the likelihood is not evaluated where the prior is -inf).");
+  m.def("time_evaluations", [](const DensityHandle& h, const MatrixXd& x, int repeats) {
+          check_columns(h, x);
+          py::gil_scoped_release release;
+          VectorXd out;
+          const auto t0 = std::chrono::steady_clock::now();
+          for (int r = 0; r < repeats; ++r) h.density->log_prob(x, out);
+          return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / std::max(1, repeats);
+        }, py::arg("density"), py::arg("x"), py::arg("repeats") = 100,
+        "Seconds per log_prob call on batch x, called from C++ without the GIL as samplers do (benchmarks).");
+
+  m.def("target_names", &target_names);
+  m.def("target", [](const std::string& name, int dim) {
+          const Target t = make_target(name, dim);
+          py::dict d;
+          d["name"] = t.name;
+          d["dim"] = t.dim;
+          d["likelihood"] = DensityHandle{t.likelihood, std::nullopt, nullptr, "target"};
+          d["box"] = t.prior_box;
+          d["log_z"] = t.log_z ? py::cast(*t.log_z) : py::none();
+          d["mean"] = t.mean.size() ? py::cast(t.mean) : py::none();
+          d["covariance"] = t.covariance.size() ? py::cast(t.covariance) : py::none();
+          d["description"] = t.description;
+          return d;
+        }, py::arg("name"), py::arg("dim") = 2, "A built-in target (likelihood, uniform prior box, exact answers).");
+
+  m.def("read_samples_csv", [](const std::string& path) { return samples_to_dict(read_samples_csv(path)); },
+        py::arg("path"), "dict(names, values, weights, log_density) of a samples CSV.");
+  m.def("write_samples_csv", [](const std::string& path, const MatrixXd& values, std::vector<std::string> names,
+                                std::optional<VectorXd> weights, std::optional<VectorXd> log_density) {
+          Samples s;
+          s.names = std::move(names);
+          s.values = values;
+          if (weights) s.weights = *weights;
+          if (log_density) s.log_density = *log_density;
+          s.validate(path);
+          write_samples_csv(path, s);
+        }, py::arg("path"), py::arg("values"), py::arg("names"), py::arg("weights") = py::none(),
+        py::arg("log_density") = py::none());
+}
+
+}  // namespace flowprior::python

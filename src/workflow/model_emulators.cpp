@@ -1,0 +1,164 @@
+#include "flowprior/workflow/model_emulators.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "flowprior/core/error.hpp"
+#include "flowprior/core/log.hpp"
+#include "flowprior/core/rng.hpp"
+#include "flowprior/core/thread_pool.hpp"
+#include "flowprior/emulator/design.hpp"
+#include "flowprior/emulator/emulator.hpp"
+#include "flowprior/emulator/validation.hpp"
+#include "flowprior/io/csv.hpp"
+#include "flowprior/workflow/hotspot_datasets.hpp"
+
+namespace flowprior {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::string path_in(const std::string& folder, const std::string& file) { return (fs::path(folder) / file).string(); }
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+json options_json(const HotspotOptions& o) {
+  json fixed = json::object();
+  for (const auto& [k, v] : o.fixed) fixed[k] = v;
+  return json{{"system", to_string(o.system)}, {"n_q_free", o.n_q_free},       {"n_q", o.n_q},
+              {"k_free", o.k_free},            {"k", o.k},                     {"sigma_signed", o.sigma_signed},
+              {"sigma_b_signed", o.sigma_b_signed}, {"fixed", fixed},         {"g_nodes", o.g_nodes},
+              {"b_nodes", o.b_nodes},          {"bin_nodes", o.bin_nodes}};
+}
+
+// ln(model) at every design row, in fixed chunks (each row depends only on itself: any thread count gives the same).
+MatrixXd log_model_outputs(const HotspotModel& model, const MatrixXd& design, int threads, const std::string& what) {
+  MatrixXd y(design.rows(), model.n_observables());
+  const auto chunks = fixed_chunks(static_cast<std::size_t>(design.rows()), 8);
+  ThreadPool pool(threads);
+  pool.parallel_for(chunks.size(), [&](std::size_t k) {
+    const auto [b, e] = chunks[k];
+    const Index rows = static_cast<Index>(e - b);
+    MatrixXd part;
+    model.predict(design.middleRows(static_cast<Index>(b), rows), part);
+    y.middleRows(static_cast<Index>(b), rows) = part;
+  });
+  for (Index i = 0; i < y.rows(); ++i)
+    for (Index j = 0; j < y.cols(); ++j)
+      if (!(y(i, j) > 0.0) || !std::isfinite(y(i, j)))
+        throw Error(ErrorContext{.parameter = model.observable_names()[static_cast<std::size_t>(j)],
+                                 .row = static_cast<long>(i)},
+                    what + ": the model gives " + std::to_string(y(i, j)) + ", ln y needs a positive value");
+  return y.array().log().matrix();
+}
+
+}  // namespace
+
+json prepare_model_emulators(AnalysisConfig& config, const std::string& folder, int threads, std::uint64_t seed) {
+  json record = json::object();
+  if (!config.model.enabled || !config.model.emulate) return record;
+  // Systems in use, each with the datasets that need it.
+  std::map<HotspotSystem, std::vector<std::size_t>> users;
+  for (std::size_t i = 0; i < config.datasets.size(); ++i)
+    if (config.datasets[i].model == ModelKind::hotspot)
+      users[match_hotspot_dataset(config.datasets[i]).system].push_back(i);
+  const PhysicsModelConfig& mc = config.model;
+  const Box& box = config.box;
+  for (const auto& [system, datasets] : users) {
+    const std::string name = "emulator_" + to_string(system);
+    const std::string file = path_in(folder, name + ".json");
+    const std::uint64_t design_seed = stream_id({seed, 11, static_cast<std::uint64_t>(system)});
+    json box_json = json::array();
+    for (int j = 0; j < box.dim(); ++j)
+      box_json.push_back({box.names()[static_cast<std::size_t>(j)], box.lower()[j], box.upper()[j]});
+    const json settings = {{"model", options_json(hotspot_options_for(mc.hotspot, system))},
+                           {"box", box_json},
+                           {"design_points", mc.design_points},
+                           {"validation_points", mc.validation_points},
+                           {"components", mc.components},
+                           {"variance_fraction", mc.variance_fraction},
+                           {"seed", design_seed}};
+    const std::string settings_file = path_in(folder, name + ".settings.json");
+    if (fs::exists(settings_file)) {
+      json old;
+      try {
+        old = json::parse(read_text(settings_file));
+      } catch (const json::exception& e) {
+        throw Error(ErrorContext{.file = settings_file}, std::string("corrupt settings: ") + e.what());
+      }
+      if (old != settings)
+        throw Error(ErrorContext{.file = settings_file},
+                    "this run folder holds an emulator built with other settings; use another --out or remove " +
+                        name + ".*");
+    }
+    json entry = {{"file", name + ".json"}, {"validation", name + "_validation.json"},
+                  {"design_points", mc.design_points}, {"validation_points", mc.validation_points}};
+    const std::string validation_file = path_in(folder, name + "_validation.json");
+    if (fs::exists(file) && fs::exists(validation_file)) {
+      const json v = json::parse(read_text(validation_file));
+      entry["trustworthy"] = v.value("trustworthy", false);
+      entry["problems"] = v.value("problems", json::array());
+      entry["loaded"] = true;
+      status(name + ": loaded (built by an earlier run)");
+    } else {
+      write_file_atomically(settings_file, settings.dump(2) + "\n");
+      const auto t0 = std::chrono::steady_clock::now();
+      const HotspotModel model(hotspot_options_for(mc.hotspot, system));
+      DesignOptions d_train, d_valid;
+      d_train.seed = design_seed;
+      d_valid.seed = stream_id({design_seed, 1});
+      const MatrixXd x_train = maximin_latin_hypercube(box, mc.design_points, d_train);
+      const MatrixXd x_valid = maximin_latin_hypercube(box, mc.validation_points, d_valid);
+      status(name + ": running the model at " + std::to_string(mc.design_points + mc.validation_points) +
+             " design points on " + std::to_string(threads) + " thread(s)");
+      const MatrixXd y_train = log_model_outputs(model, x_train, threads, name + " design");
+      const MatrixXd y_valid = log_model_outputs(model, x_valid, threads, name + " validation design");
+      const double model_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      std::vector<std::string> log_names;
+      for (const auto& n : model.observable_names()) log_names.push_back("ln_" + n);
+      write_csv_table(path_in(folder, name + "_design.csv"), box.names(), x_train);
+      write_csv_table(path_in(folder, name + "_outputs.csv"), log_names, y_train);
+      write_csv_table(path_in(folder, name + "_validation_design.csv"), box.names(), x_valid);
+      write_csv_table(path_in(folder, name + "_validation_outputs.csv"), log_names, y_valid);
+      EmulatorOptions eo;
+      eo.components = mc.components;
+      eo.variance_fraction = mc.variance_fraction;
+      eo.threads = threads;
+      eo.gp.seed = stream_id({design_seed, 2});
+      EmulatorSummary es;
+      status(name + ": training the PCA + GP emulator of ln(observables)");
+      const Emulator emulator = Emulator::train(x_train, y_train, box.names(), model.observable_names(), eo, &es);
+      const ValidationReport report = validate_emulator(emulator, x_valid, y_valid);
+      json v = report.to_json();
+      v["components"] = es.components;
+      v["explained_variance"] = es.explained_variance;
+      v["model_seconds"] = model_seconds;
+      v["total_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      write_file_atomically(validation_file, v.dump(2) + "\n");
+      emulator.save(file + ".tmp");
+      fs::rename(file + ".tmp", file);
+      entry["trustworthy"] = report.trustworthy;
+      entry["problems"] = report.problems;
+      entry["components"] = es.components;
+      status(name + ": " + std::to_string(es.components) + " components; held-out coverage 68%: " +
+             std::to_string(report.pooled.coverage68) + ", 95%: " + std::to_string(report.pooled.coverage95) +
+             (report.trustworthy ? "" : " — NOT trustworthy, see " + name + "_validation.json"));
+      if (!report.trustworthy) warn(name + " failed its validation: " + report.to_text());
+    }
+    for (std::size_t i : datasets) config.datasets[i].emulator_file = file;
+    record[to_string(system)] = entry;
+  }
+  return record;
+}
+
+}  // namespace flowprior

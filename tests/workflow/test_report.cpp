@@ -1,0 +1,117 @@
+// The run report (workflow/report.hpp): the trust rule at its top, and a page for any folder content.
+#include <filesystem>
+#include <fstream>
+#include <functional>
+
+#include <gtest/gtest.h>
+
+#include "flowprior/core/error.hpp"
+#include "flowprior/workflow/report.hpp"
+#include "flowprior/workflow/report_html.hpp"
+
+namespace flowprior {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+json good_summary() {
+  return json::parse(R"({
+    "parameters": ["a", "b"],
+    "stages": {"s1": {"converged": true, "log_z": -3.0, "log_z_err": 0.1, "prior": "uniform", "datasets": ["A"]},
+               "s2": {"converged": true, "log_z": -2.0, "log_z_err": 0.1, "prior": "flow", "datasets": ["B"]}},
+    "joint": {"converged": true, "log_z": -5.05, "log_z_err": 0.1, "datasets": ["A", "B"]},
+    "comparison": {"verdict": "consistent", "reasons": ["all below"], "model": "s2", "reference": "joint"},
+    "flow_prior_check": {"ess_fraction": 0.93, "stage": "s2"},
+    "lost_modes": {"detected": false, "mass_where_flow_excludes": 0.001},
+    "tension": {"suspiciousness_p": 0.4, "log_r": 1.0, "datasets_a": ["A"], "datasets_b": ["B"]},
+    "emulators": {}
+  })");
+}
+
+json good_predictive(double p_b = 0.5) {
+  json j = {{"format", "flowprior-predictive"}, {"version", 1}, {"run_order", {"s1", "s2", "joint"}}};
+  j["datasets"]["A"]["stages"]["s2"] = {{"p_value", 0.6}, {"chi2_at_median", 2.0}, {"observables", 3}};
+  j["datasets"]["B"]["stages"]["s2"] = {{"p_value", p_b}, {"chi2_at_median", 3.0}, {"observables", 3}};
+  return j;
+}
+
+TEST(TrustAssessment, EveryCheckPassingIsYes) {
+  const json s = good_summary(), p = good_predictive();
+  const TrustAssessment a = assess_run(&s, &p);
+  EXPECT_EQ(a.answer, "yes");
+  for (const auto& c : a.checks)
+    EXPECT_TRUE(c.status == CheckStatus::pass || c.status == CheckStatus::skipped) << c.name << ": " << c.detail;
+}
+
+TEST(TrustAssessment, EachFailingCheckMakesItNoAndIsNamed) {
+  const json p = good_predictive();
+  const std::vector<std::pair<std::string, std::function<void(json&)>>> breaks = {
+      {"Sequential result vs joint analysis", [](json& s) { s["comparison"]["verdict"] = "inconsistent"; }},
+      {"Flow-prior error", [](json& s) { s["flow_prior_check"]["ess_fraction"] = 0.3; }},
+      {"Lost modes", [](json& s) { s["lost_modes"]["detected"] = true; }},
+      {"Tension between the datasets", [](json& s) { s["tension"]["suspiciousness_p"] = 0.001; }},
+      {"Samplers converged", [](json& s) { s["stages"]["s1"]["converged"] = false; }},
+      {"Emulators validated", [](json& s) { s["emulators"]["gamma_p"] = {{"trustworthy", false}}; }}};
+  for (const auto& [name, edit] : breaks) {
+    json s = good_summary();
+    edit(s);
+    const TrustAssessment a = assess_run(&s, &p);
+    EXPECT_EQ(a.answer, "no") << name;
+    EXPECT_NE(a.headline.find(name), std::string::npos) << a.headline;
+  }
+}
+
+TEST(TrustAssessment, PredictivePValueFailsBelowOnePercentWarnsBelowFive) {
+  const json s = good_summary();
+  const json bad = good_predictive(0.003), poor = good_predictive(0.03);
+  EXPECT_EQ(assess_run(&s, &bad).answer, "no");
+  EXPECT_EQ(assess_run(&s, &poor).answer, "yes, with caveats");
+}
+
+TEST(TrustAssessment, MissingDataIsCannotTellAndSkippedChecksDoNotBlock) {
+  const json s = good_summary();
+  EXPECT_EQ(assess_run(nullptr, nullptr).answer, "cannot tell");
+  EXPECT_EQ(assess_run(&s, nullptr).answer, "cannot tell");  // no predictive results
+  json skipped = good_summary();
+  skipped["tension"] = {{"log_r", nullptr}, {"suspiciousness_p", nullptr}, {"skipped", "[checks] tension = false"}};
+  const json p = good_predictive();
+  EXPECT_EQ(assess_run(&skipped, &p).answer, "yes");
+}
+
+TEST(ReportHtml, Base64AndEscaping) {
+  EXPECT_EQ(report::base64("Man"), "TWFu");
+  EXPECT_EQ(report::base64("Ma"), "TWE=");
+  EXPECT_EQ(report::base64("M"), "TQ==");
+  EXPECT_EQ(report::base64(""), "");
+  EXPECT_EQ(report::escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+}
+
+TEST(Report, DamagedFolderGivesAPageNamingEveryProblem) {
+  const fs::path dir = fs::temp_directory_path() / "flowprior_test_report_damaged";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  {
+    std::ofstream(dir / "summary.json") << R"({"stages": 5, "comparison": "x", "tension": [1, 2], "parameters": 3})";
+    std::ofstream(dir / "predictive.json") << R"({"format": "flowprior-predictive", "datasets": {"A": 7}})";
+    std::ofstream(dir / "s1_diagnostics.json") << "{\"converged\": tr";
+    std::ofstream(dir / "s1.done") << "{}";
+    std::ofstream(dir / "corner.png") << "not a png";
+    std::ofstream(dir / "config.toml") << "seed = 1 # <script>\n";
+  }
+  ReportResult r;
+  ASSERT_NO_THROW(r = write_report(dir.string()));
+  std::ifstream in(r.path);
+  const std::string html((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(html.find("missing: s1_diagnostics.json (corrupt"), std::string::npos);
+  EXPECT_NE(html.find("missing: corner.png (corrupt: not a PNG image"), std::string::npos);
+  EXPECT_NE(html.find("seed = 1 # &lt;script&gt;"), std::string::npos);  // text is escaped, never markup
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_NE(r.answer, "yes");
+  for (const auto& m : r.missing) EXPECT_EQ(m.find("could not be shown"), std::string::npos) << m;
+  EXPECT_THROW(write_report((dir / "nope").string()), Error);
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace flowprior
