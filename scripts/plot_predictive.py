@@ -84,7 +84,8 @@ def plot_dataset(folder, name, rec, runs, colours):
         ax_pull.plot(x + ((k - (len(runs) - 1) / 2) * width if by_index else 0), pull, "o", color=c, ms=3.5)
     # By index the data take their own slot left of the runs' bars; along x they sit on the bands.
     x_data = x - (len(runs) / 2 + 0.5) * width if by_index else x
-    ax.errorbar(x_data, value, yerr=error, fmt="o", color="crimson", ms=4, capsize=2, zorder=5, label="data")
+    ax.errorbar(x_data, value, yerr=error, fmt="o", color="crimson", ms=4, capsize=2, zorder=5,
+                label="pseudo-data (model + noise)" if rec.get("pseudo_data") else "data")
     ax_pull.axhline(0, color="grey", lw=0.8)
     for s in (-2, 2):
         ax_pull.axhline(s, color="grey", lw=0.6, ls=":")

@@ -245,7 +245,11 @@ json write_posterior_predictive(const AnalysisConfig& config, const std::string&
                 {"y_log", dc.y_log}};
     try {
       const auto likelihood = build_dataset_likelihood(dc, config.box);
-      const GaussianDataset data = load_dataset(dc);
+      GaussianDataset data = load_dataset(dc);
+      if (!dc.pseudo_point.empty()) {  // the values the likelihood saw, not the file's
+        replace_by_pseudo_data(dc, config.box, data);
+        rec["pseudo_data"] = true;
+      }
       const Index m = likelihood->observed().size();
       rec["observables"] = m;
       const VectorXd x = kinematic_x(dc, m, rec);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <limits>
 #include <optional>
 
@@ -106,6 +107,12 @@ std::shared_ptr<const FlowPrior> hand_over_flow(const AnalysisConfig& config, co
     check_flow_names(flow, config.box.names(), file);
     record["flow_file"] = fs::path(file).filename().string();
     record["flow_loaded"] = true;
+    std::ifstream training(file + ".training.json");  // the training record of the run that made the flow
+    if (training) {
+      const json t = json::parse(training, nullptr, false);
+      if (t.is_object())
+        for (const auto& [key, value] : t.items()) record[key] = value;
+    }
     return std::make_shared<const FlowPrior>(std::move(flow));
   }
   TrainOptions options = config.flow;
@@ -125,6 +132,10 @@ std::shared_ptr<const FlowPrior> hand_over_flow(const AnalysisConfig& config, co
   record["flow_best_validation_loss"] = summary.best_validation_loss;
   record["flow_train_loss"] = summary.train_loss;
   record["flow_validation_loss"] = summary.validation_loss;
+  const json training = {{"flow_epochs", summary.epochs}, {"flow_stop_reason", summary.stop_reason},
+                         {"flow_best_validation_loss", summary.best_validation_loss},
+                         {"flow_train_loss", summary.train_loss}, {"flow_validation_loss", summary.validation_loss}};
+  write_file_atomically(file + ".training.json", training.dump() + "\n");
   return std::make_shared<const FlowPrior>(std::move(flow));
 }
 
@@ -429,17 +440,32 @@ nlohmann::json run_analysis(const AnalysisConfig& original_config, const RunOpti
           mass += w[i];
           raw_mass += raw[i];
         }
-      lost = {{"detected", mass > rule.max_mass},
+      // The joint run (uniform prior, all data) is the other witness: a sampler that kept every mode puts mass
+      // where the flow is negligible exactly when the flow lost something. In many dimensions the defensive
+      // mixture alone gives a lost mode too little prior mass for its run to visit it.
+      double joint_mass = std::numeric_limits<double>::quiet_NaN();
+      if (joint) {
+        VectorXd log_q_joint;
+        evaluator.evaluate(*flows[k], joint->particles.values, log_q_joint);
+        const VectorXd wj = joint->particles.normalized_weights();
+        joint_mass = 0;
+        for (Index i = 0; i < wj.size(); ++i)
+          if (log_q_joint[i] < threshold) joint_mass += wj[i];
+      }
+      const bool detected = mass > rule.max_mass || (std::isfinite(joint_mass) && joint_mass > rule.max_mass);
+      lost = {{"detected", detected},
               {"stage", sc.name},
               {"mass_where_flow_excludes", mass},
+              {"joint_mass_where_flow_excludes", finite_or_null(joint_mass)},
               {"mixture_mass_where_flow_excludes", raw_mass},
               {"log_q_threshold", threshold},
               {"reweighting_ess", kish(w)},
               {"rule", "run the stage under the defensive mixture (epsilon " +
                            std::to_string(config.checks.lost_modes_epsilon) +
-                           "), reweight to L_earlier L_stage pi; detected if more than " +
-                           std::to_string(rule.max_mass) + " of that mass lies where log q is below the " +
-                           std::to_string(rule.quantile) + " quantile of log q under q"}};
+                           ") and reweight it to L_earlier L_stage pi, and take the joint run; detected if either "
+                           "puts more than " + std::to_string(rule.max_mass) +
+                           " of its mass where log q is below the " + std::to_string(rule.quantile) +
+                           " quantile of log q under q"}};
     } else {
       lost["skipped"] = "[checks] lost_modes = false";
     }

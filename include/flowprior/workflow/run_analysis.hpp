@@ -6,7 +6,8 @@
 //      first stage), flow-prior error (importance weights L_earlier pi / q on the last flow stage's particles ->
 //      ESS fraction and STAGE_corrected.csv), lost modes (run "mixture_check": the last flow stage under the
 //      defensive mixture, reweighted to the exact target L_earlier L_stage pi; a lost mode is detected when that
-//      reweighted posterior puts more than 5% of its mass where the flow density is below its own 0.1% quantile).
+//      reweighted posterior, or the joint run, puts more than 5% of its mass where the flow density is below its
+//      own 0.1% quantile), the reverse order ([checks] reverse_order), fit quality at each run's best particle.
 // Everything goes to the run folder with summary.json written last.
 #include <string>
 
