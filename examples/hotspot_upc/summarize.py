@@ -38,7 +38,7 @@ def main(folders):
             lz = d.get("log_z")
             lz = f"{lz:.2f} ± {d.get('log_z_err', 0):.2f}" if isinstance(lz, (int, float)) else "n/a"
             print(f"| {name} | {', '.join(rec.get('datasets', []))} | {lz} | {d.get('effective_size', 0):.0f} | "
-                  f"{d.get('converged', True)} | {d.get('wall_seconds', float('nan')):.1f} | {d.get('likelihood_calls', 'n/a')} |")
+                  f"{rec.get('converged', d.get('converged', True))} | {d.get('wall_seconds', float('nan')):.1f} | {d.get('likelihood_calls', 'n/a')} |")
         for system, e in s.get("emulators", {}).items():
             v = json.load(open(os.path.join(folder, e["validation"])))
             print(f"\nemulator {system}: {v.get('components')} components, held-out coverage 68% "

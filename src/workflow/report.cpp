@@ -416,9 +416,11 @@ std::string ReportBuilder::extras_section() {
       if (!datasets || !datasets->is_object()) continue;
       for (const auto& [name, d] : datasets->items())
         rows.push_back(cell(escape(run)) + cell(escape(name)) + cell(number(find(d, {"chi2"})), true) +
-                       cell(escape(text(find(d, {"n"}))), true) + cell(number(find(d, {"chi2_per_point"}), 3), true));
+                       cell(escape(text(find(d, {"n"}))), true) + cell(number(find(d, {"chi2_per_point"}), 3), true) +
+                       cell(number(find(d, {"chi2_model"})), true));
     }
-    out += table({"run", "dataset", "chi2", "points", "chi2 / point"}, rows);
+    out += table({"run", "dataset", "chi2", "points", "chi2 / point", "chi2 with the model itself (emulated datasets)"},
+                 rows);
   }
   if (const json* r = find(*summary_, {"reverse_order"}); r && r->is_object()) {
     out += "<h2 id=\"reverse\">Reverse order</h2>\n<p>verdict against the joint run: <b>" +

@@ -478,7 +478,7 @@ nlohmann::json run_analysis(const AnalysisConfig& original_config, const RunOpti
 
   // chi^2 per dataset at each run's best particle; the sequential posterior after stage k covers the datasets of
   // stages 0..k.
-  {
+  try {  // a diagnostic: its failure is reported, it never costs the run's summary
     json fit = json::object();
     for (std::size_t k = 0; k < stages.size(); ++k) {
       std::vector<std::vector<std::string>> covered(all_lists.begin(), all_lists.begin() + static_cast<long>(k) + 1);
@@ -490,6 +490,9 @@ nlohmann::json run_analysis(const AnalysisConfig& original_config, const RunOpti
       fit["joint"] = fit_quality(config, all_datasets,
                                  joint->particles.values.row(best_particle(joint->log_likelihood, joint->log_prior)));
     summary["fit_quality"] = fit;
+  } catch (const std::exception& e) {
+    summary["fit_quality"] = {{"error", e.what()}};
+    warnings.push_back(std::string("fit quality not computed: ") + e.what());
   }
 
   // The same stages with the datasets in reverse order, compared with the same joint run.
