@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -48,6 +49,23 @@ json sampler_json(const SamplerConfig& s) {
               {"start_scale", s.start_scale}};
 }
 
+// The data file is identified by name and content, not by its path: the same analysis started from another
+// working directory (or a moved project) resumes, and edited data never reuse old runs.
+std::string file_digest(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorContext{.file = path}, "cannot open file");
+  std::uint64_t h = 1469598103934665603ull;  // FNV-1a 64
+  char buffer[4096];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    for (std::streamsize i = 0; i < in.gcount(); ++i)
+      h = (h ^ static_cast<unsigned char>(buffer[i])) * 1099511628211ull;
+    if (!in) break;
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return hex;
+}
+
 json matrix_json(const MatrixXd& m) {
   json rows = json::array();
   for (Index i = 0; i < m.rows(); ++i) {
@@ -68,13 +86,14 @@ json run_settings(const AnalysisConfig& config, const std::vector<std::string>& 
                         : c.model == ModelKind::quadratic ? "quadratic"
                         : c.model == ModelKind::hotspot   ? "hotspot"
                                                           : "emulator";
-    d.push_back({{"name", c.name}, {"model", model}, {"data", c.data_file}, {"value", c.value_column},
+    d.push_back({{"name", c.name}, {"model", model}, {"data", fs::path(c.data_file).filename().string()},
+                 {"data_fnv1a", file_digest(c.data_file)}, {"value", c.value_column},
                  {"error", c.error_column}, {"errors", c.error_columns},
                  {"correlated", c.correlated_columns}, {"observables", c.observables},
                  {"scale", c.scale == ObservableScale::log ? "log" : "linear"},
-                 {"emulator", c.model == ModelKind::hotspot ? fs::path(c.emulator_file).filename().string()
-                                                            : c.emulator_file},
+                 {"emulator", fs::path(c.emulator_file).filename().string()},
                  {"matrix", matrix_json(c.matrix)}, {"offset", matrix_json(c.offset)}});
+    if (c.model == ModelKind::emulator) d.back()["emulator_fnv1a"] = file_digest(c.emulator_file);
     if (!c.pseudo_point.empty()) {
       d.back()["pseudo_data"] = c.pseudo_point;
       d.back()["pseudo_data_seed"] = c.pseudo_seed;

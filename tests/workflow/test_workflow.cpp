@@ -295,3 +295,39 @@ TEST(Workflow, EnsembleFirstStageMatchesExactAndSkipsTensionWithReason) {
 
 }  // namespace
 }  // namespace flowprior
+
+namespace flowprior {
+namespace {
+
+// Runs are identified by their data's name and content, not by paths: a run started with a relative config path
+// from the config's folder resumes when started again from elsewhere with an absolute path; changed data do not.
+TEST(Workflow, ResumesFromAnotherWorkingDirectoryButNotWithOtherData) {
+  const fs::path dir = fresh_dir("cwd");
+  write_problem(dir, 0.0, "[checks]\ntension = false\nflow_prior = false\nlost_modes = false\n[joint]\nenabled = false\n");
+  {  // write_problem already wrote a [joint] table: drop the second one the extra text added
+    std::ifstream in(dir / "analysis.toml");
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string s = text.str();
+    const auto extra = s.rfind("[joint]\nenabled = false\n");
+    s.erase(extra, std::string("[joint]\nenabled = false\n").size());
+    std::ofstream(dir / "analysis.toml") << s;
+  }
+  const fs::path previous = fs::current_path();
+  fs::current_path(dir);
+  run_analysis(read_analysis_config("analysis.toml"));
+  fs::current_path(fs::temp_directory_path());
+  const auto stamp = fs::last_write_time(dir / "run" / "stage1.csv");
+  EXPECT_NO_THROW(run_analysis(read_analysis_config((dir / "analysis.toml").string())));
+  EXPECT_EQ(fs::last_write_time(dir / "run" / "stage1.csv"), stamp);  // loaded, not recomputed
+  // One changed data value: the folder's runs no longer match.
+  const Table a = read_csv_table((dir / "a.csv").string());
+  MatrixXd values = a.values;
+  values(0, 0) += 0.5;
+  write_csv_table((dir / "a.csv").string(), a.names, values);
+  EXPECT_THROW(run_analysis(read_analysis_config((dir / "analysis.toml").string())), Error);
+  fs::current_path(previous);
+}
+
+}  // namespace
+}  // namespace flowprior
