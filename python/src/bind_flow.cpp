@@ -10,6 +10,7 @@
 #include "flowprior/density/defensive_mixture.hpp"
 #include "flowprior/density/flow_prior.hpp"
 #include "flowprior/flow/flow_file.hpp"
+#include "flowprior/flow/train_settings.hpp"
 #include "flowprior/flow/flow_on_box.hpp"
 
 namespace flowprior::python {
@@ -17,44 +18,16 @@ namespace {
 
 using FlowPtr = std::shared_ptr<FlowOnBox>;
 
-struct TrainArguments {
-  std::string arch, loss;
-  int layers, hidden, hidden_layers, bins;
-  double tail_bound;
-  int epochs, batch, patience, threads;
-  double lr, validation, clip;
-  std::uint64_t seed;
-  bool use_weights, progress;
-};
-
 // The same steps, checks and options as run_train in src/cli/cmd_flow.cpp, so that the same data and seed give
 // the same flow file bit for bit (apart from the measured wall_seconds).
-FlowPtr train(Samples raw, const Box& box, const TrainArguments& a) {
+FlowPtr train(Samples raw, const Box& box, const FlowTrainSettings& a) {
   const std::string source = "samples";
   for (const auto& name : raw.names)
     if (std::find(box.names().begin(), box.names().end(), name) == box.names().end())
       warn("train_flow: column '" + name + "' is not a parameter of the box; ignored");
   Samples samples = raw.with_columns(box.names(), source);
   box.check_in_closed_box(samples.values, source);
-  TrainOptions options;
-  options.loss = loss_from_string(a.loss);
-  options.flow.arch = flow_arch_from_string(a.arch);
-  options.flow.layers = a.layers;
-  options.flow.hidden = a.hidden;
-  options.flow.hidden_layers = a.hidden_layers;
-  options.flow.bins = a.bins;
-  options.flow.tail_bound = a.tail_bound;
-  validate(options.flow);
-  options.batch_size = a.batch;
-  options.learning_rate = a.lr;
-  options.max_epochs = a.epochs;
-  options.patience = a.patience;
-  options.validation_fraction = a.validation;
-  options.clip_norm = a.clip;
-  options.seed = a.seed;
-  options.use_weights = a.use_weights;
-  options.threads = a.threads;
-  options.progress = a.progress;
+  const TrainOptions options = to_train_options(a);
   if (options.loss != Loss::nll && !samples.has_log_density())
     throw Error(ErrorContext{.parameter = "log_density"},
                 "loss '" + a.loss + "' needs log_density (the target log-density of every sample); "
@@ -130,7 +103,7 @@ void bind_flow(py::module_& m) {
           raw.values = values;
           if (weights) raw.weights = *weights;
           if (log_density) raw.log_density = *log_density;
-          const TrainArguments a{.arch = arch, .loss = loss, .layers = layers, .hidden = hidden,
+          const FlowTrainSettings a{.arch = arch, .loss = loss, .layers = layers, .hidden = hidden,
                                  .hidden_layers = hidden_layers, .bins = bins, .tail_bound = tail_bound,
                                  .epochs = epochs, .batch = batch, .patience = patience, .threads = threads,
                                  .lr = lr, .validation = validation, .clip = clip, .seed = seed,

@@ -10,6 +10,7 @@
 #include "flowprior/core/error.hpp"
 #include "flowprior/core/log.hpp"
 #include "flowprior/core/rng.hpp"
+#include "flowprior/flow/train_settings.hpp"
 #include "flowprior/density/flow_prior.hpp"
 #include "flowprior/density/metrics/quality_report.hpp"
 #include "flowprior/flow/flow_file.hpp"
@@ -22,11 +23,8 @@ namespace {
 
 // Defaults (arch, loss, layers, batch) from the loss study: examples/loss_study/README.md, rows "realnvp | nll".
 struct TrainArgs {
-  std::string samples, params, arch = "realnvp", loss = "nll", out;
-  std::uint64_t seed = 1;
-  int epochs = 500, batch = 256, patience = 20, threads = 1;
-  int layers = 0, hidden = 64, hidden_layers = 2, bins = 8;  // layers 0: 6 RealNVP blocks (the paper's), else 5
-  double lr = 1e-3, validation = 0.1, clip = 5.0, tail_bound = FlowConfig{}.tail_bound;
+  std::string samples, params, out;
+  FlowTrainSettings settings;  // defaults in flowprior/flow/train_settings.hpp
   bool no_weights = false, quiet = false;
 };
 
@@ -64,28 +62,13 @@ void run_train(const TrainArgs& a) {
       warn("flow train: column '" + name + "' of " + a.samples + " is not a parameter of " + a.params +
            "; ignored");
   const Samples samples = samples_on_box(raw, box, a.samples);
-  TrainOptions options;
-  options.loss = loss_from_string(a.loss);
-  options.flow.arch = flow_arch_from_string(a.arch);
-  options.flow.layers = a.layers > 0 ? a.layers : (options.flow.arch == FlowArch::realnvp ? 6 : 5);
-  options.flow.hidden = a.hidden;
-  options.flow.hidden_layers = a.hidden_layers;
-  options.flow.bins = a.bins;
-  options.flow.tail_bound = a.tail_bound;
-  validate(options.flow);
-  options.batch_size = a.batch;
-  options.learning_rate = a.lr;
-  options.max_epochs = a.epochs;
-  options.patience = a.patience;
-  options.validation_fraction = a.validation;
-  options.clip_norm = a.clip;
-  options.seed = a.seed;
-  options.use_weights = !a.no_weights;
-  options.threads = a.threads;
-  options.progress = !a.quiet;
+  FlowTrainSettings settings = a.settings;
+  settings.use_weights = !a.no_weights;
+  settings.progress = !a.quiet;
+  const TrainOptions options = to_train_options(settings);
   if (options.loss != Loss::nll && !samples.has_log_density())
     throw Error(ErrorContext{.file = a.samples, .parameter = "log_density"},
-                "loss '" + a.loss + "' needs a log_density column (the target log-density of every sample); "
+                "loss '" + a.settings.loss + "' needs a log_density column (the target log-density of every sample); "
                 "add it or use --loss nll");
   FlowOnBox flow;
   const TrainSummary summary = train_flow(samples, box, options, flow);
@@ -159,24 +142,24 @@ void register_flow_commands(CLI::App& app) {
   CLI::App* train = flow->add_subcommand("train", "Train a flow prior on samples inside a parameter box");
   train->add_option("--samples", t->samples, "CSV: parameter columns, optional weight and log_density")->required();
   train->add_option("--params", t->params, "TOML box: [parameters] name = [low, high]")->required();
-  train->add_option("--arch", t->arch, "realnvp | maf | nsf")->check(CLI::IsMember({"realnvp", "maf", "nsf"}));
-  train->add_option("--loss", t->loss, "nll | kl | jeffreys (kl/jeffreys need log_density)")
+  train->add_option("--arch", t->settings.arch, "realnvp | maf | nsf")->check(CLI::IsMember({"realnvp", "maf", "nsf"}));
+  train->add_option("--loss", t->settings.loss, "nll | kl | jeffreys (kl/jeffreys need log_density)")
       ->check(CLI::IsMember({"nll", "kl", "jeffreys"}));
   train->add_option("--out", t->out, "Flow file (JSON) to write")->required();
-  train->add_option("--seed", t->seed, "Random seed");
-  train->add_option("--epochs", t->epochs, "Maximum number of epochs");
-  train->add_option("--batch", t->batch, "Minibatch size");
-  train->add_option("--lr", t->lr, "Adam learning rate");
-  train->add_option("--layers", t->layers,
+  train->add_option("--seed", t->settings.seed, "Random seed");
+  train->add_option("--epochs", t->settings.epochs, "Maximum number of epochs");
+  train->add_option("--batch", t->settings.batch, "Minibatch size");
+  train->add_option("--lr", t->settings.lr, "Adam learning rate");
+  train->add_option("--layers", t->settings.layers,
                     "RealNVP: checkerboard blocks (default 6); MAF/NSF: transforms (default 5)");
-  train->add_option("--hidden", t->hidden, "MAF/NSF conditioner width");
-  train->add_option("--hidden-layers", t->hidden_layers, "MAF/NSF conditioner depth");
-  train->add_option("--bins", t->bins, "NSF spline bins");
-  train->add_option("--tail-bound", t->tail_bound, "NSF spline interval [-B, B]");
-  train->add_option("--patience", t->patience, "Epochs without validation improvement before stopping");
-  train->add_option("--validation", t->validation, "Held-out fraction for validation");
-  train->add_option("--clip", t->clip, "Global gradient-norm clip (<= 0: none)");
-  train->add_option("--threads", t->threads, "Threads for the gradient (results do not depend on it)");
+  train->add_option("--hidden", t->settings.hidden, "MAF/NSF conditioner width");
+  train->add_option("--hidden-layers", t->settings.hidden_layers, "MAF/NSF conditioner depth");
+  train->add_option("--bins", t->settings.bins, "NSF spline bins");
+  train->add_option("--tail-bound", t->settings.tail_bound, "NSF spline interval [-B, B]");
+  train->add_option("--patience", t->settings.patience, "Epochs without validation improvement before stopping");
+  train->add_option("--validation", t->settings.validation, "Held-out fraction for validation");
+  train->add_option("--clip", t->settings.clip, "Global gradient-norm clip (<= 0: none)");
+  train->add_option("--threads", t->settings.threads, "Threads for the gradient (results do not depend on it)");
   train->add_flag("--no-weights", t->no_weights, "Ignore the weight column");
   train->add_flag("--quiet", t->quiet, "No per-epoch progress on stderr");
   train->callback([t] { run_train(*t); });
