@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "flowprior/core/digest.hpp"
 #include "flowprior/sampler/diagnostics.hpp"
 
 namespace flowprior::cli {
@@ -12,21 +13,15 @@ namespace flowprior::cli {
 // FNV-1a over the bytes of every stored value (positions step-major, log_prob, accepted): equal digests mean
 // bitwise equal chains, which is what the resume test compares.
 inline std::string chain_digest(const Chain& chain) {
-  std::uint64_t h = 1469598103934665603ULL;
-  auto add = [&h](double v) {
-    unsigned char bytes[sizeof(double)];
-    std::memcpy(bytes, &v, sizeof v);
-    for (unsigned char b : bytes) h = (h ^ b) * 1099511628211ULL;
-  };
+  std::uint64_t h = kFnv1aOffset;
+  auto add = [&h](double v) { h = fnv1a(&v, sizeof v, h); };
   for (Index s = 0; s < chain.steps; ++s)
     for (int w = 0; w < chain.walkers; ++w) {
       for (int j = 0; j < chain.dim; ++j) add(chain.positions(s * chain.walkers + w, j));
       add(chain.log_prob(s, w));
     }
   for (Index w = 0; w < chain.accepted.size(); ++w) add(chain.accepted(w));
-  char text[17];
-  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(h));
-  return text;
+  return to_hex(h);
 }
 
 inline nlohmann::json chain_summary_json(const Chain& chain, Index discard) {

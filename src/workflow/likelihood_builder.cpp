@@ -2,6 +2,7 @@
 
 #include <Eigen/Cholesky>
 
+#include "flowprior/core/digest.hpp"
 #include "flowprior/core/error.hpp"
 #include "flowprior/core/rng.hpp"
 #include "flowprior/emulator/emulator.hpp"
@@ -32,9 +33,7 @@ void replace_by_pseudo_data(const DatasetConfig& config, const Box& box, Gaussia
   VectorXd on_scale = mean.row(0).transpose();
   if (config.pseudo_seed > 0) {  // one draw of the experimental covariance, on the likelihood's scale
     const Eigen::LLT<MatrixXd> llt(like->experimental_covariance());
-    std::uint64_t name_hash = 1469598103934665603ull;  // FNV-1a: each dataset its own stream, on any platform
-    for (const unsigned char ch : config.name) name_hash = (name_hash ^ ch) * 1099511628211ull;
-    Rng rng(config.pseudo_seed, stream_id({0x9d, name_hash}));
+    Rng rng(config.pseudo_seed, stream_id({0x9d, fnv1a(config.name)}));  // each dataset its own stream
     MatrixXd z(on_scale.size(), 1);
     rng.fill_normal(z);
     on_scale += llt.matrixL() * z.col(0);

@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <limits>
 #include <optional>
 
+#include "flowprior/core/digest.hpp"
 #include "flowprior/core/error.hpp"
 #include "flowprior/core/evaluator.hpp"
 #include "flowprior/core/log.hpp"
@@ -49,23 +49,8 @@ json sampler_json(const SamplerConfig& s) {
               {"start_scale", s.start_scale}};
 }
 
-// The data file is identified by name and content, not by its path: the same analysis started from another
-// working directory (or a moved project) resumes, and edited data never reuse old runs.
-std::string file_digest(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorContext{.file = path}, "cannot open file");
-  std::uint64_t h = 1469598103934665603ull;  // FNV-1a 64
-  char buffer[4096];
-  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
-    for (std::streamsize i = 0; i < in.gcount(); ++i)
-      h = (h ^ static_cast<unsigned char>(buffer[i])) * 1099511628211ull;
-    if (!in) break;
-  }
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
-  return hex;
-}
-
+// The data file is identified by name and content (file_digest), not by its path: the same analysis started from
+// another working directory (or a moved project) resumes, and edited data never reuse old runs.
 json matrix_json(const MatrixXd& m) {
   json rows = json::array();
   for (Index i = 0; i < m.rows(); ++i) {
