@@ -26,6 +26,7 @@ struct TrainArgs {
   std::string samples, params, out;
   FlowTrainSettings settings;  // defaults in flowprior/flow/train_settings.hpp
   bool no_weights = false, quiet = false;
+  int ensemble = 1;
 };
 
 struct SampleArgs {
@@ -70,19 +71,26 @@ void run_train(const TrainArgs& a) {
     throw Error(ErrorContext{.file = a.samples, .parameter = "log_density"},
                 "loss '" + a.settings.loss + "' needs a log_density column (the target log-density of every sample); "
                 "add it or use --loss nll");
-  FlowOnBox flow;
-  const TrainSummary summary = train_flow(samples, box, options, flow);
-  save_flow_file(a.out, flow);
-  char line[256];
-  std::snprintf(line, sizeof line, "flow train: %s after %d epochs (best epoch %d, validation loss %.6g), %.1f s",
-                summary.stop_reason.c_str(), summary.epochs, summary.best_epoch, summary.best_validation_loss,
-                summary.wall_seconds);
-  status(line);
+  if (a.ensemble < 1) throw Error(ErrorContext{.parameter = "--ensemble"}, "must be at least 1");
+  std::vector<FlowOnBox> flows;
+  const std::vector<TrainSummary> summaries =
+      train_flow_ensemble(samples, box, options, static_cast<std::size_t>(a.ensemble), flows);
+  save_flow_members_file(a.out, flows);
+  for (std::size_t k = 0; k < summaries.size(); ++k) {
+    const TrainSummary& summary = summaries[k];
+    const std::string member =
+        summaries.size() > 1 ? " member " + std::to_string(k + 1) + "/" + std::to_string(summaries.size()) : "";
+    char line[256];
+    std::snprintf(line, sizeof line, "flow train%s: %s after %d epochs (best epoch %d, validation loss %.6g), %.1f s",
+                  member.c_str(), summary.stop_reason.c_str(), summary.epochs, summary.best_epoch,
+                  summary.best_validation_loss, summary.wall_seconds);
+    status(line);
+  }
 }
 
 void run_sample(const SampleArgs& a) {
   if (a.n < 1) throw Error(ErrorContext{.parameter = "-n"}, "must be at least 1");
-  const FlowPrior prior(load_flow_file(a.flow));
+  const FlowPrior prior(load_flow_members_file(a.flow));
   Rng rng(a.seed, stream_id({0x666c6f7773616d70ULL}));
   Samples out;
   out.names = prior.names();
@@ -92,7 +100,7 @@ void run_sample(const SampleArgs& a) {
 }
 
 void run_logpdf(const LogpdfArgs& a) {
-  const FlowPrior prior(load_flow_file(a.flow));
+  const FlowPrior prior(load_flow_members_file(a.flow));
   const Table points = read_csv_table(a.points);
   MatrixXd x(points.values.rows(), prior.dim());
   for (int j = 0; j < prior.dim(); ++j) {
@@ -107,8 +115,7 @@ void run_logpdf(const LogpdfArgs& a) {
 }
 
 void run_check(const CheckArgs& a) {
-  const auto flow = std::make_shared<const FlowOnBox>(load_flow_file(a.flow));
-  const FlowPrior prior(flow);
+  const FlowPrior prior(load_flow_members_file(a.flow));
   const Samples reference = samples_on_box(read_samples_csv(a.samples), prior.box(), a.samples);
   QualityOptions options;
   options.seed = a.seed;
@@ -160,13 +167,15 @@ void register_flow_commands(CLI::App& app) {
   train->add_option("--validation", t->settings.validation, "Held-out fraction for validation");
   train->add_option("--clip", t->settings.clip, "Global gradient-norm clip (<= 0: none)");
   train->add_option("--threads", t->settings.threads, "Threads for the gradient (results do not depend on it)");
+  train->add_option("--ensemble", t->ensemble,
+                    "Train this many flows (seeds derived from --seed) and write their equal-weight mixture");
   train->add_flag("--no-weights", t->no_weights, "Ignore the weight column");
   train->add_flag("--quiet", t->quiet, "No per-epoch progress on stderr");
   train->callback([t] { run_train(*t); });
 
   auto s = std::make_shared<SampleArgs>();
   CLI::App* sample = flow->add_subcommand("sample", "Draw samples from a flow prior (always inside its box)");
-  sample->add_option("--flow", s->flow, "Flow file")->required();
+  sample->add_option("--flow", s->flow, "Flow file (one flow or an ensemble)")->required();
   sample->add_option("-n", s->n, "Number of samples")->required();
   sample->add_option("--out", s->out, "CSV to write")->required();
   sample->add_option("--seed", s->seed, "Random seed");
@@ -175,7 +184,7 @@ void register_flow_commands(CLI::App& app) {
 
   auto l = std::make_shared<LogpdfArgs>();
   CLI::App* logpdf = flow->add_subcommand("logpdf", "Normalised log density of a flow prior at given points");
-  logpdf->add_option("--flow", l->flow, "Flow file")->required();
+  logpdf->add_option("--flow", l->flow, "Flow file (one flow or an ensemble)")->required();
   logpdf->add_option("--points", l->points, "CSV with the flow's parameter columns (matched by name)")->required();
   logpdf->add_option("--out", l->out, "CSV to write (column log_prob; -inf outside the box)")->required();
   logpdf->callback([l] { run_logpdf(*l); });
@@ -183,7 +192,7 @@ void register_flow_commands(CLI::App& app) {
   auto c = std::make_shared<CheckArgs>();
   CLI::App* check = flow->add_subcommand("check", "Quality metrics of a flow prior against reference samples, "
                                                   "each with its noise floor");
-  check->add_option("--flow", c->flow, "Flow file")->required();
+  check->add_option("--flow", c->flow, "Flow file (one flow or an ensemble)")->required();
   check->add_option("--samples", c->samples, "Reference samples CSV (weights honoured)")->required();
   check->add_option("--json", c->json, "Also write the report as JSON to this file ('-': JSON on stdout only)");
   check->add_option("--seed", c->seed, "Random seed (flow draws, halves, bootstrap, C2ST folds)");

@@ -150,18 +150,69 @@ void save_flow_file(const std::string& path, const FlowOnBox& flow) {
   write_file_atomically(path, flow_to_json(flow).dump(1) + "\n");
 }
 
-FlowOnBox load_flow_file(const std::string& path) {
+namespace {
+
+json read_flow_document(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ErrorContext{.file = path}, "cannot open flow file");
   std::stringstream buffer;
   buffer << in.rdbuf();
-  json doc;
   try {
-    doc = json::parse(buffer.str());
+    return json::parse(buffer.str());
   } catch (const json::parse_error& e) {
     throw Error(ErrorContext{.file = path}, std::string("corrupt or truncated flow file (JSON): ") + e.what());
   }
+}
+
+bool is_ensemble_document(const json& doc) {
+  return doc.is_object() && doc.contains("format") && doc.at("format") == kFlowEnsembleFormat;
+}
+
+}  // namespace
+
+FlowOnBox load_flow_file(const std::string& path) {
+  const json doc = read_flow_document(path);
+  if (is_ensemble_document(doc))
+    fail(path, "format", std::string("a flow ensemble (format '") + kFlowEnsembleFormat +
+                             "'), where one flow is expected (the flow commands and `flowprior run` read both; in C++ "
+                             "load_flow_members_file)");
   return flow_from_json(doc, path);
+}
+
+nlohmann::json flow_members_to_json(const std::vector<FlowOnBox>& members) {
+  if (members.size() == 1) return flow_to_json(members.front());
+  json list = json::array();
+  for (const auto& m : members) list.push_back(flow_to_json(m));
+  return {{"format", kFlowEnsembleFormat}, {"version", kFlowEnsembleVersion}, {"members", list}};
+}
+
+void save_flow_members_file(const std::string& path, const std::vector<FlowOnBox>& members) {
+  if (members.empty()) throw Error(ErrorContext{.file = path}, "no flow to write");
+  write_file_atomically(path, flow_members_to_json(members).dump(1) + "\n");
+}
+
+std::vector<FlowOnBox> flow_members_from_json(const json& doc, const std::string& source) {
+  if (!is_ensemble_document(doc)) return {flow_from_json(doc, source)};
+  const int version = integer(member(doc, "version", source, ""), source, "version");
+  if (version != kFlowEnsembleVersion)
+    fail(source, "version",
+         "flow ensemble version " + std::to_string(version) + " is not supported (this build reads " +
+             std::to_string(kFlowEnsembleVersion) + ")");
+  const json& list = member(doc, "members", source, "");
+  if (!list.is_array() || list.empty()) fail(source, "members", "'members' must be a non-empty array of flows");
+  std::vector<FlowOnBox> out;
+  for (std::size_t k = 0; k < list.size(); ++k)
+    out.push_back(flow_from_json(list[k], source + " (member " + std::to_string(k + 1) + ")"));
+  for (std::size_t k = 1; k < out.size(); ++k)
+    if (out[k].box.names() != out[0].box.names() || out[k].box.lower() != out[0].box.lower() ||
+        out[k].box.upper() != out[0].box.upper() || out[k].box.map() != out[0].box.map())
+      fail(source, "members",
+           "member " + std::to_string(k + 1) + " has another box (names, bounds or map) than member 1");
+  return out;
+}
+
+std::vector<FlowOnBox> load_flow_members_file(const std::string& path) {
+  return flow_members_from_json(read_flow_document(path), path);
 }
 
 void check_flow_names(const FlowOnBox& flow, const std::vector<std::string>& names, const std::string& source) {

@@ -2,6 +2,7 @@
 
 #include "flowprior/core/error.hpp"
 #include "flowprior/core/log.hpp"
+#include "flowprior/core/rng.hpp"
 
 namespace flowprior {
 
@@ -91,6 +92,25 @@ TrainSummary train_flow(const Samples& samples, const Box& box, const TrainOptio
                                {"effective_size", s.effective_size()}}}};
   out = std::move(result);
   return summary;
+}
+
+std::uint64_t ensemble_member_seed(std::uint64_t seed, std::size_t member) {
+  return member == 0 ? seed : stream_id({seed, 0xe45e3b1eULL, static_cast<std::uint64_t>(member)});
+}
+
+std::vector<TrainSummary> train_flow_ensemble(const Samples& samples, const Box& box, const TrainOptions& options,
+                                              std::size_t members, std::vector<FlowOnBox>& out) {
+  if (members < 1) throw Error(ErrorContext{.parameter = "ensemble"}, "an ensemble needs at least one flow");
+  std::vector<TrainSummary> summaries;
+  std::vector<FlowOnBox> flows(members);
+  for (std::size_t k = 0; k < members; ++k) {
+    TrainOptions o = options;
+    o.seed = ensemble_member_seed(options.seed, k);
+    summaries.push_back(train_flow(samples, box, o, flows[k]));
+    if (members > 1) flows[k].training["ensemble_member"] = {{"index", k + 1}, {"of", members}};
+  }
+  out = std::move(flows);
+  return summaries;
 }
 
 }  // namespace flowprior

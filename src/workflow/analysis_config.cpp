@@ -423,6 +423,10 @@ AnalysisConfig parse_analysis_config(const std::string& text, const std::string&
     fr.get_int("batch_size", c.flow.batch_size);
     fr.get_double("learning_rate", c.flow.learning_rate);
     fr.get_double("validation_fraction", c.flow.validation_fraction);
+    fr.get_int("ensemble", c.flow_ensemble);
+    if (c.flow_ensemble < 1 || c.flow_ensemble > 64)
+      throw Error(fr.where("ensemble"), "must lie in [1, 64] (flows per hand-over), got " +
+                                            std::to_string(c.flow_ensemble));
     fr.finish();
   }
   if (const toml::table* j = r.sub_table("joint")) {
@@ -441,6 +445,7 @@ AnalysisConfig parse_analysis_config(const std::string& text, const std::string&
     kr.get_int("kl_bins", c.checks.kl_bins);
     kr.get_int("max_per_class", c.checks.max_per_class);
     kr.get_bool("reverse_order", c.checks.reverse_order);
+    kr.get_int("reverse_order_n_total", c.checks.reverse_order_n_total);
     kr.get_double("mean_tolerance", c.checks.mean_tolerance);
     kr.get_double("width_tolerance", c.checks.width_tolerance);
     kr.get_double("c2st_tolerance", c.checks.c2st_tolerance);
@@ -491,6 +496,10 @@ AnalysisConfig parse_analysis_config(const std::string& text, const std::string&
   check_start(c.joint_sampler, "joint.start", -1);
   if (c.checks.reverse_order && c.stages.size() < 2)
     throw Error(ErrorContext{.file = source, .parameter = "checks.reverse_order"}, "needs at least two stages");
+  if (c.checks.reverse_order_n_total > 0 && c.stages.back().sampler.kind != SamplerKind::smc)
+    throw Error(ErrorContext{.file = source, .parameter = "checks.reverse_order_n_total"},
+                "sets the SMC sample size of the reverse order's first stage, but that stage (a repeat of stage '" +
+                    c.stages.back().name + "') uses the ensemble sampler");
   return c;
 }
 

@@ -187,6 +187,43 @@ TrustCheck reverse_order_check(const json& summary) {
   return c;
 }
 
+// Every flow stage's hand-over coverage, forward and reverse (workflow/hand_over.hpp).
+TrustCheck hand_over_check(const json& summary) {
+  TrustCheck c{"Flow hand-over coverage (training samples where the next posterior lives)", CheckStatus::skipped,
+               "no flow-prior stage"};
+  std::string detail;
+  bool any = false, all_within = true;
+  auto add = [&](const json* stages) {
+    if (!stages || !stages->is_object()) return;
+    for (const auto& [name, record] : stages->items()) {
+      const json* h = find(record, {"hand_over"});
+      if (!h) continue;
+      any = true;
+      const json* n = find(*h, {"effective_samples_inside"});
+      const json* f = find(*h, {"fraction_inside"});
+      const json* r = find(*h, {"resolution_sd"});
+      const json* ok = find(*h, {"within_margin"});
+      if (!is_number(n) || !is_number(f) || !ok || !ok->is_boolean()) {
+        all_within = false;
+        const json* error = find(*h, {"error"});
+        detail += (detail.empty() ? "" : "; ") + name + ": " + (error ? text(error) : "no data");
+        continue;
+      }
+      all_within = all_within && ok->get<bool>();
+      detail += (detail.empty() ? "" : "; ") + name + ": " + std::to_string(std::lround(n->get<double>())) +
+                " effective samples of " + text(find(*h, {"earlier_stage"})) + " (" +
+                number(100.0 * f->get<double>(), 2) + "% of its mass), resolution " +
+                (is_number(r) ? number(r->get<double>(), 2) : std::string("inf")) + " posterior sd";
+    }
+  };
+  add(find(summary, {"stages"}));
+  add(find(summary, {"reverse_order", "stages"}));
+  if (!any) return c;
+  c.status = all_within ? CheckStatus::pass : CheckStatus::warn;
+  c.detail = detail + " (rule: 1/sqrt(samples inside the later 95% region) within the mean margin, else warning)";
+  return c;
+}
+
 TrustCheck warnings_check(const json& summary) {
   const json* w = find(summary, {"warnings"});
   if (!w || !w->is_array() || w->empty()) return {"Run warnings", CheckStatus::pass, "none"};
@@ -217,7 +254,8 @@ TrustAssessment assess_run(const json* summary, const json* predictive) {
   }
   a.checks = {comparison_check(*summary), flow_prior_check(*summary),  lost_modes_check(*summary),
               tension_check(*summary),    convergence_check(*summary), emulator_check(*summary),
-              predictive_check(*summary, predictive), reverse_order_check(*summary), warnings_check(*summary)};
+              predictive_check(*summary, predictive), reverse_order_check(*summary), hand_over_check(*summary),
+              warnings_check(*summary)};
   std::string failed, unknown, warned;
   auto add = [](std::string& list, const std::string& name) { list += (list.empty() ? "" : "; ") + name; };
   for (const auto& c : a.checks) {

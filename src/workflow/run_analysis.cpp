@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -19,6 +20,7 @@
 #include "flowprior/io/csv.hpp"
 #include "flowprior/workflow/comparison.hpp"
 #include "flowprior/workflow/fit_quality.hpp"
+#include "flowprior/workflow/hand_over.hpp"
 #include "flowprior/workflow/likelihood_builder.hpp"
 #include "flowprior/workflow/model_emulators.hpp"
 #include "flowprior/workflow/predictive.hpp"
@@ -107,8 +109,12 @@ std::shared_ptr<const FlowPrior> hand_over_flow(const AnalysisConfig& config, co
                                                 json& record) {
   const std::string file = path_in(folder, "flow_" + stage + ".json");
   if (fs::exists(file)) {
-    FlowOnBox flow = load_flow_file(file);
-    check_flow_names(flow, config.box.names(), file);
+    std::vector<FlowOnBox> members = load_flow_members_file(file);
+    for (const auto& m : members) check_flow_names(m, config.box.names(), file);
+    if (members.size() != static_cast<std::size_t>(config.flow_ensemble))
+      throw Error(ErrorContext{.file = file, .parameter = "flow.ensemble"},
+                  "the run folder's flow has " + std::to_string(members.size()) + " member(s), the configuration asks "
+                  "for " + std::to_string(config.flow_ensemble) + ": use a new output folder");
     record["flow_file"] = fs::path(file).filename().string();
     record["flow_loaded"] = true;
     std::ifstream training(file + ".training.json");  // the training record of the run that made the flow
@@ -117,30 +123,40 @@ std::shared_ptr<const FlowPrior> hand_over_flow(const AnalysisConfig& config, co
       if (t.is_object())
         for (const auto& [key, value] : t.items()) record[key] = value;
     }
-    return std::make_shared<const FlowPrior>(std::move(flow));
+    return std::make_shared<const FlowPrior>(std::move(members));
   }
   TrainOptions options = config.flow;
   options.seed = seed;
   options.threads = threads;
   options.use_weights = true;  // the hand-over is the WEIGHTED posterior of the earlier stage
-  FlowOnBox flow;
-  const TrainSummary summary = train_flow(previous.particles, config.box, options, flow);
-  status("flow for stage '" + stage + "': " + std::to_string(summary.epochs) + " epochs, stop: " +
-         summary.stop_reason);
+  std::vector<FlowOnBox> members;
+  const std::vector<TrainSummary> summaries = train_flow_ensemble(
+      previous.particles, config.box, options, static_cast<std::size_t>(config.flow_ensemble), members);
+  const TrainSummary& summary = summaries.front();
+  std::string stops;
+  for (const auto& s : summaries)
+    stops += (stops.empty() ? "" : ", ") + std::to_string(s.epochs) + " (" + s.stop_reason + ")";
+  status("flow for stage '" + stage + "': " +
+         (summaries.size() > 1 ? std::to_string(summaries.size()) + " flows, epochs " + stops
+                               : std::to_string(summary.epochs) + " epochs, stop: " + summary.stop_reason));
   // Written under a temporary name and renamed, so a killed run never leaves a half-written flow behind.
-  save_flow_file(file + ".tmp", flow);
+  save_flow_members_file(file + ".tmp", members);
   fs::rename(file + ".tmp", file);
+  // The record shows member 1's curves (the report plots them); an ensemble adds every member's stop.
+  json training = {{"flow_epochs", summary.epochs}, {"flow_stop_reason", summary.stop_reason},
+                   {"flow_best_validation_loss", summary.best_validation_loss},
+                   {"flow_train_loss", summary.train_loss}, {"flow_validation_loss", summary.validation_loss}};
+  if (summaries.size() > 1) {
+    json list = json::array();
+    for (const auto& s : summaries)
+      list.push_back({{"epochs", s.epochs}, {"stop_reason", s.stop_reason},
+                      {"best_validation_loss", s.best_validation_loss}});
+    training["flow_ensemble"] = list;
+  }
   record["flow_file"] = fs::path(file).filename().string();
-  record["flow_epochs"] = summary.epochs;
-  record["flow_stop_reason"] = summary.stop_reason;
-  record["flow_best_validation_loss"] = summary.best_validation_loss;
-  record["flow_train_loss"] = summary.train_loss;
-  record["flow_validation_loss"] = summary.validation_loss;
-  const json training = {{"flow_epochs", summary.epochs}, {"flow_stop_reason", summary.stop_reason},
-                         {"flow_best_validation_loss", summary.best_validation_loss},
-                         {"flow_train_loss", summary.train_loss}, {"flow_validation_loss", summary.validation_loss}};
+  for (const auto& [key, value] : training.items()) record[key] = value;
   write_file_atomically(file + ".training.json", training.dump() + "\n");
-  return std::make_shared<const FlowPrior>(std::move(flow));
+  return std::make_shared<const FlowPrior>(std::move(members));
 }
 
 RunPrior stage_prior(PriorKind kind, double epsilon, const std::shared_ptr<const FlowPrior>& flow, const Box& box) {
@@ -194,6 +210,34 @@ void run_plots(const RunOptions& options, const std::string& folder) {
 }
 
 
+// How many of the earlier stage's samples the flow saw where the later posterior lives; a warning when that is too
+// few to resolve the flow prior to the verdict's mean margin there.
+json hand_over_record(const AnalysisConfig& config, const RunOutput& earlier, const RunOutput& later,
+                      std::vector<std::string>& warnings) {
+  HandOverCoverage c;
+  try {
+    c = hand_over_coverage(earlier.particles, later.particles);
+  } catch (const Error& e) {
+    return {{"error", e.what()}};
+  }
+  if (c.resolution_sd > config.checks.mean_tolerance) {
+    char line[512];
+    std::snprintf(line, sizeof line,
+                  "stage '%s': only %.0f effective samples of stage '%s' (%.2g%% of its mass) lie in this stage's "
+                  "95%% posterior region; there the flow prior is resolved to ~%.2g posterior sd, more than the "
+                  "verdict's margin %.2g: give stage '%s' more particles (n_total; for the reverse order [checks] "
+                  "reverse_order_n_total)",
+                  later.name.c_str(), c.effective_inside, earlier.name.c_str(), 100.0 * c.fraction, c.resolution_sd,
+                  config.checks.mean_tolerance, earlier.name.c_str());
+    warnings.push_back(line);
+  }
+  json j = to_json(c);
+  j["earlier_stage"] = earlier.name;
+  j["margin_sd"] = config.checks.mean_tolerance;
+  j["within_margin"] = c.resolution_sd <= config.checks.mean_tolerance;
+  return j;
+}
+
 // Runs a sequence of stages (each later stage with a flow trained on the one before) and records each in `out`.
 struct Sequence {
   std::vector<RunOutput> stages;
@@ -226,10 +270,13 @@ Sequence run_sequence(const AnalysisConfig& config, const std::vector<StageConfi
                             {"hidden_layers", f.flow.hidden_layers}, {"bins", f.flow.bins},
                             {"epochs", f.max_epochs}, {"patience", f.patience}, {"batch_size", f.batch_size},
                             {"learning_rate", f.learning_rate}, {"validation_fraction", f.validation_fraction}};
+      // Only when used, so the identities of runs made before ensembles existed stay valid.
+      if (config.flow_ensemble > 1) q.settings["flow"]["ensemble"] = config.flow_ensemble;
     }
     out.stages.push_back(run_or_load(q, box));
     out.flows.push_back(flow);
     const RunOutput& r = out.stages.back();
+    if (flow) record["hand_over"] = hand_over_record(config, out.stages[k - 1], r, warnings);
     record["log_z"] = finite_or_null(r.log_z);
     record["log_z_err"] = finite_or_null(r.log_z_err);
     record["samples"] = r.name + ".csv";
@@ -258,6 +305,7 @@ std::vector<StageConfig> reversed_stages(const AnalysisConfig& config) {
     s.name = "reverse" + std::to_string(k + 1);
     s.prior = k == 0 ? PriorKind::uniform : config.stages[k].prior;
     s.epsilon = config.stages[k].epsilon;
+    if (k == 0 && config.checks.reverse_order_n_total > 0) s.sampler.n_total = config.checks.reverse_order_n_total;
     out.push_back(std::move(s));
   }
   return out;

@@ -49,6 +49,19 @@ done
 grep -q '"noise_floor"' report.json || fail "JSON report lacks noise_floor"
 grep -q '"c2st"' report.json || fail "JSON report lacks c2st"
 
+# An ensemble of 3 flows in one file: member 1 is the single flow of the same seed, and every command reads it.
+"$bin" flow train --samples banana.csv --params box.toml --arch maf --loss nll --epochs 5 --layers 2 --hidden 16 \
+  --out ensemble.json --seed 3 --ensemble 3 --quiet 2> ens.log || fail "ensemble train exited $?"
+[ "$(grep -c 'member [123]/3' ens.log)" -eq 3 ] || fail "ensemble train did not report 3 members: $(cat ens.log)"
+grep -q '"flowprior.flow_ensemble"' ensemble.json || fail "ensemble file has not the ensemble format"
+"$bin" flow sample --flow ensemble.json -n 500 --out ens_draws.csv --seed 4 --with-log-density \
+  || fail "ensemble sample exited $?"
+awk -F, 'NR > 1 && !($1 > -2 && $1 < 3 && $2 > -1 && $2 < 8) { bad = 1 } END { exit bad }' ens_draws.csv \
+  || fail "an ensemble draw left the box"
+"$bin" flow logpdf --flow ensemble.json --points points.csv --out ens_logp.csv || fail "ensemble logpdf exited $?"
+cmp -s logp.csv ens_logp.csv && fail "the ensemble's density equals the single flow's"
+"$bin" flow check --flow ensemble.json --samples banana.csv --seed 5 > ens_report.txt || fail "ensemble check exited $?"
+
 # --- bad inputs: exit 1, one line on stderr, naming the culprit ---------------------------------------------------
 expect_error() {  # expect_error <culprit-regex> <description> <command...>
   local culprit=$1 what=$2
@@ -80,6 +93,7 @@ expect_error "x2" "logpdf points without a column" "$bin" flow logpdf --flow flo
 expect_error "outside.csv" "check with a sample outside the box" \
   "$bin" flow check --flow flow.json --samples outside.csv
 expect_error "no_such_file.csv" "missing samples file" train --samples no_such_file.csv --params box.toml
+expect_error "ensemble" "ensemble of zero flows" train --samples banana.csv --params box.toml --ensemble 0
 
 if [ "$failures" -ne 0 ]; then echo "test_cli_flow: $failures failure(s)" >&2; exit 1; fi
 echo "test_cli_flow: all checks passed"

@@ -69,6 +69,33 @@ TEST(TrustAssessment, PredictivePValueFailsBelowOnePercentWarnsBelowFive) {
   EXPECT_EQ(assess_run(&s, &poor).answer, "yes, with caveats");
 }
 
+TEST(TrustAssessment, HandOverCoverageBeyondTheMarginWarnsAndNamesTheStage) {
+  const json p = good_predictive();
+  json s = good_summary();
+  s["stages"]["s2"]["hand_over"] = {{"effective_samples_inside", 2000.0}, {"fraction_inside", 0.5},
+                                    {"resolution_sd", 0.022}, {"within_margin", true}, {"earlier_stage", "s1"}};
+  s["reverse_order"]["stages"]["reverse2"]["hand_over"] = {
+      {"effective_samples_inside", 34.0}, {"fraction_inside", 0.0085}, {"resolution_sd", 0.17},
+      {"within_margin", true}, {"earlier_stage", "reverse1"}};
+  auto row = [](const TrustAssessment& a) {
+    for (const auto& c : a.checks)
+      if (c.name.rfind("Flow hand-over coverage", 0) == 0) return c;
+    return TrustCheck{};
+  };
+  const TrustAssessment ok = assess_run(&s, &p);
+  EXPECT_EQ(ok.answer, "yes");
+  EXPECT_EQ(row(ok).status, CheckStatus::pass);
+  EXPECT_NE(row(ok).detail.find("s2: 2000 effective samples of s1"), std::string::npos) << row(ok).detail;
+  s["reverse_order"]["stages"]["reverse2"]["hand_over"]["within_margin"] = false;
+  const TrustAssessment a = assess_run(&s, &p);
+  EXPECT_EQ(a.answer, "yes, with caveats");
+  EXPECT_EQ(row(a).status, CheckStatus::warn);
+  EXPECT_NE(row(a).detail.find("reverse2: 34 effective samples of reverse1"), std::string::npos) << row(a).detail;
+  // Without any flow stage the row is skipped, and it does not block a "yes".
+  const json plain = good_summary();
+  EXPECT_EQ(row(assess_run(&plain, &p)).status, CheckStatus::skipped);
+}
+
 TEST(TrustAssessment, MissingDataIsCannotTellAndSkippedChecksDoNotBlock) {
   const json s = good_summary();
   EXPECT_EQ(assess_run(nullptr, nullptr).answer, "cannot tell");

@@ -1,6 +1,9 @@
 #pragma once
 // A flow prior on a parameter box: q_box(x) = q(to_unbounded(x)) |du/dx|; integrates to 1 over the box,
 // sampling never leaves it (no rejection).
+#include <cstdint>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 #include "flowprior/core/box.hpp"
@@ -24,6 +27,13 @@ struct FlowOnBox {
 // values outside the box or NaN are an Error naming row and parameter. log_density of x is converted to u-space by
 // adding log|dx/du| for kl/jeffreys.
 TrainSummary train_flow(const Samples& samples, const Box& box, const TrainOptions& options, FlowOnBox& out);
+
+// An ensemble of `members` flows trained on the same samples (density/flow_prior.hpp averages their densities).
+// Member 0 is trained with options.seed, so an ensemble of one is train_flow's flow; member k > 0 with
+// ensemble_member_seed(seed, k): its own initial weights, validation split and minibatch order.
+std::uint64_t ensemble_member_seed(std::uint64_t seed, std::size_t member);
+std::vector<TrainSummary> train_flow_ensemble(const Samples& samples, const Box& box, const TrainOptions& options,
+                                              std::size_t members, std::vector<FlowOnBox>& out);
 
 nlohmann::json to_json(const TrainOptions& options);
 nlohmann::json to_json(const TrainSummary& summary);

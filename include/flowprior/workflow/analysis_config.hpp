@@ -111,6 +111,9 @@ struct ChecksConfig {
   // The stages again in reverse dataset order (a uniform stage on the last stage's datasets, then flow stages),
   // compared with the joint run: does the answer depend on the order in which the data arrived?
   bool reverse_order = false;
+  // n_total of the reverse order's first (uniform, SMC) stage; 0 = the settings of the stage it repeats. A broad first
+  // stage needs more particles where the later data look: see the hand-over coverage (workflow/hand_over.hpp).
+  Index reverse_order_n_total = 0;
   // Practical margins of the sequential-vs-joint verdict (see workflow/comparison.hpp).
   double mean_tolerance = 0.1;
   double width_tolerance = 0.1;
@@ -128,6 +131,7 @@ struct AnalysisConfig {
   std::vector<DatasetConfig> datasets;
   std::vector<StageConfig> stages;
   TrainOptions flow;        // hand-over training (seed set per stage)
+  int flow_ensemble = 1;    // [flow] ensemble: flows per hand-over, the prior is their mixture (flow_prior.hpp)
   bool joint = true;
   SamplerConfig joint_sampler;
   ChecksConfig checks;
