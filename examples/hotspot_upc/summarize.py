@@ -68,6 +68,15 @@ def main(folders):
                   f"{fmt(r.get('flow_prior_check', {}).get('ess_fraction'))}")
             for reason in rc.get("reasons", []):
                 print(f"  - {reason}")
+        stages = list(s["stages"].items()) + list(s.get("reverse_order", {}).get("stages", {}).items())
+        for name, rec in stages:
+            h = rec.get("hand_over")
+            if h and "effective_samples_inside" in h:
+                print(f"hand-over coverage {name}: {h['effective_samples_inside']:.0f} effective samples of "
+                      f"{h.get('earlier_stage')} inside ({100 * h['fraction_inside']:.2g}% of its mass), resolution "
+                      f"{fmt(h.get('resolution_sd'), 2)} posterior sd")
+        for w in s.get("warnings", []):
+            print(f"warning: {w}")
         print("\nfit quality (chi^2 at each run's best particle; model = the ISH model itself, emu = emulator incl. its "
               "covariance):\n")
         print("| run | " + " | ".join(s["fit_quality"]["joint"]["datasets"].keys()) + " |")

@@ -221,12 +221,12 @@ json hand_over_record(const AnalysisConfig& config, const RunOutput& earlier, co
     return {{"error", e.what()}};
   }
   if (c.resolution_sd > config.checks.mean_tolerance) {
-    char line[512];
+    char line[640];
     std::snprintf(line, sizeof line,
                   "stage '%s': only %.0f effective samples of stage '%s' (%.2g%% of its mass) lie in this stage's "
                   "95%% posterior region; there the flow prior is resolved to ~%.2g posterior sd, more than the "
                   "verdict's margin %.2g: give stage '%s' more particles (n_total; for the reverse order [checks] "
-                  "reverse_order_n_total)",
+                  "reverse_order_n_total), unless the datasets disagree (see the tension check)",
                   later.name.c_str(), c.effective_inside, earlier.name.c_str(), 100.0 * c.fraction, c.resolution_sd,
                   config.checks.mean_tolerance, earlier.name.c_str());
     warnings.push_back(line);

@@ -6,7 +6,9 @@
 // data after gamma+Pb alone), n can be tens out of thousands, and the sequential answer moves by that much.
 //
 // The region is the later posterior's `level` ellipsoid: (x - mean)' cov^-1 (x - mean) <= chi2_d quantile(level),
-// with the later particles' weighted mean and covariance (a Gaussian stand-in for its high-density region).
+// with the later particles' weighted mean and covariance (a Gaussian stand-in for its high-density region). The count
+// is the Kish size of the weights: for an MCMC chain it counts draws, an upper bound on independent samples. A lost
+// mode does not show here (the later posterior inherits the loss): that is the lost-mode check's job.
 #include <nlohmann/json.hpp>
 
 #include "flowprior/core/samples.hpp"
