@@ -9,6 +9,7 @@
 
 #include "flowprior/core/error.hpp"
 #include "flowprior/core/rng.hpp"
+#include "flowprior/flow/flow_file.hpp"
 #include "flowprior/io/csv.hpp"
 #include "flowprior/workflow/analysis_config.hpp"
 #include "flowprior/workflow/comparison.hpp"
@@ -231,6 +232,32 @@ TEST(Workflow, LinearGaussianSequentialAndJointMatchExactAndAgree) {
   AnalysisConfig changed = config;
   changed.stages[0].sampler.n_total = 1000;
   EXPECT_THROW(run_analysis(changed), Error);
+}
+
+TEST(Workflow, FlowEnsembleHandOverMatchesExactAndResumes) {
+  const fs::path dir = fresh_dir("flow_ensemble");
+  AnalysisConfig config = read_analysis_config(write_problem(dir, 0.0));
+  config.flow_ensemble = 2;
+  config.checks.lost_modes = false;
+  const nlohmann::json s = run_analysis(config);
+  const std::string run = (dir / "run").string();
+  const auto eab = exact_posterior({dataset_a(), dataset_b()}, log_volume());
+  expect_moments(run + "/stage2.csv", eab, 1.0);
+  EXPECT_EQ(s["comparison"]["verdict"], "consistent") << s["comparison"].dump(2);
+  EXPECT_EQ(load_flow_members_file(run + "/flow_stage2.json").size(), 2u);
+  EXPECT_EQ(s["stages"]["stage2"]["flow_ensemble"].size(), 2u);
+  // Linear-Gaussian: stage 2's posterior holds a good share of stage 1's samples (B halves the width).
+  EXPECT_EQ(s["stages"]["stage2"]["hand_over"]["within_margin"], true) << s["stages"]["stage2"].dump(2);
+  EXPECT_GT(s["stages"]["stage2"]["hand_over"]["effective_samples_inside"].get<double>(), 200.0);
+
+  // Resume: the ensemble file is loaded, and stage 2 recomputed from it is bitwise the same.
+  fs::remove(run + "/stage2.done");
+  const nlohmann::json again = run_analysis(config);
+  EXPECT_EQ(again["stages"]["stage2"]["flow_loaded"], true);
+  EXPECT_EQ(again["stages"]["stage2"]["log_z"].get<double>(), s["stages"]["stage2"]["log_z"].get<double>());
+  AnalysisConfig other = config;
+  other.flow_ensemble = 3;
+  EXPECT_THROW(run_analysis(other), Error);  // the folder's flow has 2 members
 }
 
 TEST(Workflow, SecondDatasetShiftedByFiveSigmaReportsTension) {
