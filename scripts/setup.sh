@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 packages=(
-  build-essential cmake pkg-config ccache
+  build-essential cmake ninja-build pkg-config ccache
   libeigen3-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libhdf5-dev liblbfgspp-dev libboost-dev
   googletest libgtest-dev libbenchmark-dev
   openmpi-bin libopenmpi-dev
@@ -24,6 +24,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 build_dir=${1:-build}
 shift || true
+# Ninja for new build folders (an existing folder keeps the generator it was made with): it compiles the objects of
+# a target while the libraries it links are still being built, which keeps both cores busy.
+if [ -z "${CMAKE_GENERATOR:-}" ] && command -v ninja > /dev/null; then export CMAKE_GENERATOR=Ninja; fi
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
 # SETUP_TARGETS="a b" builds only those targets (the main job needs only the command-line program).
 if [ -n "${SETUP_TARGETS:-}" ]; then

@@ -4,9 +4,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
-scripts/setup.sh build
+# Unity builds (CMake's UNITY_BUILD, batches of 8 sources per target): the Eigen, JSON and TOML headers are parsed,
+# and their templates instantiated and optimised, once per batch instead of once per file (release build: ~40%
+# less compile CPU). Two sources of one target must not define a helper of the same name (anonymous namespace):
+# share it through a header or rename it. Developers' own builds stay per file unless they pass the same options.
+unity=(-DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=8)
+scripts/setup.sh build "${unity[@]}"
 (cd build && ctest --output-on-failure -j2 --timeout 900)
 # -g1 (line tables only): sanitizer reports keep file:line, and the build is much faster than with full -g.
-scripts/setup.sh build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG" \
-  -DFLOWPRIOR_SANITIZE=ON -DFLOWPRIOR_BENCH=OFF
+# -O1 (the level the ASan documentation recommends): the instrumented build costs ~40% less CPU than at -O2, and
+# the tests run about as long (measured: build 790 s vs 1378 s CPU, tests 571 s vs 516 s CPU).
+# Only what this pass runs is built: no benchmarks, no MPI back end (its tests carry the label "mpi"; without mpirun
+# the command line never initialises MPI), no Python module (python/CMakeLists.txt skips it under sanitizers).
+scripts/setup.sh build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" \
+  -DFLOWPRIOR_SANITIZE=ON -DFLOWPRIOR_BENCH=OFF -DFLOWPRIOR_MPI=OFF "${unity[@]}"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j2 --timeout 1800 -LE "python|mpi")

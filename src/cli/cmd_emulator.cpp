@@ -30,7 +30,7 @@ struct DesignArgs {
   int swaps = 500;
 };
 
-struct TrainArgs {
+struct EmulatorTrainArgs {
   std::string design, outputs, out, kernel = "matern52";
   int components = 0;
   double variance = 0.99;
@@ -70,7 +70,7 @@ void run_design(const DesignArgs& a) {
          " parameters, smallest distance " + std::to_string(summary.min_distance) + " (unit cube) -> " + a.out);
 }
 
-void run_train(const TrainArgs& a) {
+void run_emulator_train(const EmulatorTrainArgs& a) {
   const Table design = read_csv_table(a.design);
   const Table outputs = read_csv_table(a.outputs);
   if (design.values.rows() != outputs.values.rows()) {
@@ -168,7 +168,7 @@ void register_emulator_commands(CLI::App& app) {
   design->add_option("--swaps", d->swaps, "Maximin swap iterations");
   design->callback([d] { run_design(*d); });
 
-  auto t = std::make_shared<TrainArgs>();
+  auto t = std::make_shared<EmulatorTrainArgs>();
   CLI::App* train = emu->add_subcommand("train", "Fit a PCA + GP emulator to model runs");
   train->add_option("--design", t->design, "Design CSV (one column per parameter)")->required();
   train->add_option("--outputs", t->outputs, "Model outputs CSV (one row per design point)")->required();
@@ -182,7 +182,7 @@ void register_emulator_commands(CLI::App& app) {
   train->add_option("--threads", t->threads, "Threads (results do not depend on it)");
   train->add_flag("--noise-in-prediction", t->noise_in_prediction,
                   "Include the fitted white noise in predictions (noisy simulator); default: nugget only");
-  train->callback([t] { run_train(*t); });
+  train->callback([t] { run_emulator_train(*t); });
 
   auto v = std::make_shared<ValidateArgs>();
   CLI::App* validate = emu->add_subcommand("validate", "Check an emulator on a held-out design");

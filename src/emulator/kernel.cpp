@@ -7,7 +7,7 @@
 namespace flowprior {
 
 namespace {
-constexpr double kSqrt5 = 2.2360679774997896964091736687313;
+constexpr double kMaternSqrt5 = 2.2360679774997896964091736687313;
 }
 
 std::string to_string(KernelType kernel) {
@@ -39,13 +39,13 @@ GpHyper GpHyper::unpack(const VectorXd& eta) {
 double kernel_correlation(KernelType kernel, double r2) {
   if (kernel == KernelType::squared_exponential) return std::exp(-0.5 * r2);
   const double r = std::sqrt(r2);
-  return (1.0 + kSqrt5 * r + (5.0 / 3.0) * r2) * std::exp(-kSqrt5 * r);
+  return (1.0 + kMaternSqrt5 * r + (5.0 / 3.0) * r2) * std::exp(-kMaternSqrt5 * r);
 }
 
 double kernel_length_factor(KernelType kernel, double r2) {
   if (kernel == KernelType::squared_exponential) return std::exp(-0.5 * r2);
   const double r = std::sqrt(r2);
-  return (5.0 / 3.0) * (1.0 + kSqrt5 * r) * std::exp(-kSqrt5 * r);
+  return (5.0 / 3.0) * (1.0 + kMaternSqrt5 * r) * std::exp(-kMaternSqrt5 * r);
 }
 
 MatrixXd training_covariance(KernelType kernel, const GpHyper& hyper, const MatrixXd& x) {
@@ -79,7 +79,7 @@ void cross_covariance(KernelType kernel, const GpHyper& hyper, const MatrixXd& a
     k = amplitude * (-0.5 * k.array()).exp();
   } else {
     const auto r = k.array().sqrt();
-    k = amplitude * ((1.0 + kSqrt5 * r + (5.0 / 3.0) * k.array()) * (-kSqrt5 * r).exp());
+    k = amplitude * ((1.0 + kMaternSqrt5 * r + (5.0 / 3.0) * k.array()) * (-kMaternSqrt5 * r).exp());
   }
 }
 

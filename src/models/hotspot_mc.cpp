@@ -14,7 +14,7 @@ namespace flowprior {
 
 namespace {
 
-constexpr double kPi = std::numbers::pi;
+constexpr double kMcPi = std::numbers::pi;
 using Complex = std::complex<double>;
 
 struct ConfigurationResult {
@@ -56,7 +56,7 @@ ConfigurationResult one_configuration(const HotspotParameters& p, int n_q, doubl
       ex(a) = std::exp(-std::pow(x[static_cast<std::size_t>(a)] - bx[k], 2) / (2.0 * b[k]));
       ey(a) = std::exp(-std::pow(x[static_cast<std::size_t>(a)] - by[k], 2) / (2.0 * b[k]));
     }
-    thickness.noalias() += (g[k] / (2.0 * kPi * b[k] * n_q)) * ex * ey.transpose();
+    thickness.noalias() += (g[k] / (2.0 * kMcPi * b[k] * n_q)) * ex * ey.transpose();
   }
   // r-integrated profile P(b) = int dr W(r) [1 - exp(-tau(r, b))].
   MatrixXd profile = MatrixXd::Zero(n, n);
@@ -73,7 +73,7 @@ ConfigurationResult one_configuration(const HotspotParameters& p, int n_q, doubl
   for (Index it = 0; it < t.size(); ++it) {
     const double delta = std::sqrt(t(it));
     for (int d = 0; d < o.directions; ++d) {
-      const double phi = kPi * d / o.directions;
+      const double phi = kMcPi * d / o.directions;
       const double dx = delta * std::cos(phi);
       const double dy = delta * std::sin(phi);
       for (int a = 0; a < n; ++a) {
@@ -108,8 +108,8 @@ void estimate(const std::vector<ConfigurationResult>& results, Index it, std::si
   }
   mean /= static_cast<double>(count);
   mean2 /= static_cast<double>(count);
-  coherent = k * std::norm(mean) / (16.0 * kPi);
-  incoherent = k * (mean2 - std::norm(mean)) / (16.0 * kPi);
+  coherent = k * std::norm(mean) / (16.0 * kMcPi);
+  incoherent = k * (mean2 - std::norm(mean)) / (16.0 * kMcPi);
 }
 
 }  // namespace

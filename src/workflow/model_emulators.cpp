@@ -16,6 +16,7 @@
 #include "flowprior/emulator/validation.hpp"
 #include "flowprior/io/csv.hpp"
 #include "flowprior/workflow/hotspot_datasets.hpp"
+#include "workflow/file_helpers.hpp"
 
 namespace flowprior {
 namespace {
@@ -23,7 +24,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::string path_in(const std::string& folder, const std::string& file) { return (fs::path(folder) / file).string(); }
+using workflow_detail::path_in;
 
 std::string read_text(const std::string& path) {
   std::ifstream in(path);

@@ -14,6 +14,7 @@
 #include "flowprior/core/log.hpp"
 #include "flowprior/io/csv.hpp"
 #include "flowprior/workflow/likelihood_builder.hpp"
+#include "workflow/file_helpers.hpp"
 
 namespace flowprior {
 namespace {
@@ -74,7 +75,7 @@ std::string csv_field(std::string s) {
   return s;
 }
 
-json finite_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+using workflow_detail::finite_or_null;
 
 // Kinematic variable of each data row: the x_column of the data file, else the observable index.
 VectorXd kinematic_x(const DatasetConfig& d, Index m, json& record) {

@@ -27,6 +27,7 @@
 #include "flowprior/workflow/report.hpp"
 #include "flowprior/workflow/stage_runner.hpp"
 #include "flowprior/workflow/tension.hpp"
+#include "workflow/file_helpers.hpp"
 
 namespace flowprior {
 namespace {
@@ -101,7 +102,7 @@ json run_settings(const AnalysisConfig& config, const std::vector<std::string>& 
               {"box", box}, {"map", to_string(config.box.map())}};
 }
 
-std::string path_in(const std::string& folder, const std::string& file) { return (fs::path(folder) / file).string(); }
+using workflow_detail::path_in;
 
 std::shared_ptr<const FlowPrior> hand_over_flow(const AnalysisConfig& config, const RunOutput& previous,
                                                 const std::string& stage, const std::string& folder,
@@ -176,7 +177,7 @@ std::vector<std::string> union_of(const std::vector<std::vector<std::string>>& l
 }
 
 // null in summary.json (and in the returned object, so both say the same) where there is no number.
-json finite_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+using workflow_detail::finite_or_null;
 
 // log w_i = log w_stage_i + log L_earlier + log pi - log q: the stage's particles reweighted to the exact target.
 VectorXd corrected_log_weights(const RunOutput& run, const VectorXd& log_l_earlier, const VectorXd& log_pi) {

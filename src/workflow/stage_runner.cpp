@@ -19,13 +19,14 @@
 #include "flowprior/sampler/hdf_backend.hpp"
 #include "flowprior/sampler/smc_output.hpp"
 #include "flowprior/sampler/persistent.hpp"
+#include "workflow/file_helpers.hpp"
 
 namespace flowprior {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string path_in(const std::string& folder, const std::string& file) { return (fs::path(folder) / file).string(); }
+using workflow_detail::path_in;
 
 nlohmann::json smc_diagnostics(const SmcResult& r) {
   nlohmann::json it = nlohmann::json::array();

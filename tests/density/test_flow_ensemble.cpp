@@ -15,7 +15,7 @@ namespace flowprior {
 namespace {
 
 // A random 2-D flow whose latent standardisation centres it at `centre` (logit space) with spread `u_scale`.
-FlowOnBox member(std::uint64_t seed, double cx, double cy, double u_scale = 1.0) {
+FlowOnBox ensemble_member(std::uint64_t seed, double cx, double cy, double u_scale = 1.0) {
   FlowConfig config;
   config.arch = FlowArch::maf;
   config.layers = 2;
@@ -38,7 +38,7 @@ FlowOnBox member(std::uint64_t seed, double cx, double cy, double u_scale = 1.0)
   return f;
 }
 
-double integrate(const LogDensity& density, const Box& box, int m) {
+double integrate_on_grid(const LogDensity& density, const Box& box, int m) {
   MatrixXd x(static_cast<Index>(m) * m, 2);
   const VectorXd w = box.width() / m;
   for (int i = 0; i < m; ++i)
@@ -59,10 +59,11 @@ std::string error_of(const std::function<void()>& f) {
 }
 
 TEST(FlowEnsemble, DensityIsTheMeanOfTheMembersAndIntegratesToOne) {
-  const std::vector<FlowOnBox> members = {member(1, 0.2, -0.3), member(2, -0.5, 0.4), member(3, 0.9, 0.1)};
+  const std::vector<FlowOnBox> members = {ensemble_member(1, 0.2, -0.3), ensemble_member(2, -0.5, 0.4),
+                                          ensemble_member(3, 0.9, 0.1)};
   const FlowPrior ensemble(members);
   EXPECT_EQ(ensemble.ensemble_size(), 3u);
-  EXPECT_NEAR(integrate(ensemble, ensemble.box(), 800), 1.0, 1e-3);  // the quadrature of test_flow_prior.cpp
+  EXPECT_NEAR(integrate_on_grid(ensemble, ensemble.box(), 800), 1.0, 1e-3);  // as in test_flow_prior.cpp
 
   Rng rng(4);
   MatrixXd x = ensemble.sample(300, rng);
@@ -90,7 +91,7 @@ TEST(FlowEnsemble, DrawsComeFromEachMemberInEqualShares) {
   // Three narrow members (sd ~0.05 in logit space) at well separated centres: every draw is near exactly one.
   const std::vector<double> cx = {-1.0, 0.0, 1.0};
   std::vector<FlowOnBox> members;
-  for (std::size_t k = 0; k < cx.size(); ++k) members.push_back(member(10 + k, cx[k], 0.0, 0.05));
+  for (std::size_t k = 0; k < cx.size(); ++k) members.push_back(ensemble_member(10 + k, cx[k], 0.0, 0.05));
   const FlowPrior ensemble(members);
   Rng rng(6);
   const Index n = 30000;
@@ -119,18 +120,18 @@ TEST(FlowEnsemble, DrawsComeFromEachMemberInEqualShares) {
 }
 
 TEST(FlowEnsemble, MembersMustShareTheBox) {
-  FlowOnBox other = member(2, 0.0, 0.0);
+  FlowOnBox other = ensemble_member(2, 0.0, 0.0);
   VectorXd upper = other.box.upper();
   upper[1] = 6.0;
   other.box = Box(other.box.names(), other.box.lower(), upper);
-  const std::string msg = error_of([&] { FlowPrior({member(1, 0.0, 0.0), other}); });
+  const std::string msg = error_of([&] { FlowPrior({ensemble_member(1, 0.0, 0.0), other}); });
   EXPECT_NE(msg.find("share one box"), std::string::npos) << msg;
   EXPECT_NE(msg.find("member 2"), std::string::npos) << msg;
   EXPECT_THROW(FlowPrior(std::vector<FlowOnBox>{}), Error);
 }
 
 TEST(FlowEnsemble, FileRoundTripIsExactAndOneMemberIsAPlainFlowFile) {
-  const std::vector<FlowOnBox> members = {member(1, 0.2, -0.3), member(2, -0.5, 0.4)};
+  const std::vector<FlowOnBox> members = {ensemble_member(1, 0.2, -0.3), ensemble_member(2, -0.5, 0.4)};
   const std::string path = ::testing::TempDir() + "flowprior_ensemble.json";
   save_flow_members_file(path, members);
   const std::vector<FlowOnBox> back = load_flow_members_file(path);

@@ -10,7 +10,7 @@ using namespace flowprior;
 
 namespace {
 
-const HotspotModel& proton_model() {
+const HotspotModel& mc_proton_model() {
   static const HotspotModel model;
   return model;
 }
@@ -30,7 +30,7 @@ void compare(const HotspotParameters& p, double tolerance, double coherent_t_max
   VectorXd t(tc.size() + ti.size());
   t << tc, ti;
   VectorXd coh, inc;
-  proton_model().proton_dsigma_dt(p, 75.0, t, coh, inc);
+  mc_proton_model().proton_dsigma_dt(p, 75.0, t, coh, inc);
   const HotspotMcSummary mc = hotspot_proton_mc(p, 75.0, t, mc_options);
   for (Index k = 0; k < t.size(); ++k) {
     const bool coherent = k < tc.size();
@@ -63,7 +63,7 @@ TEST(HotspotMonteCarlo, IshOverestimatesTheForwardAmplitudeWhenHotSpotsOverlap) 
   const HotspotParameters p{2.0, 1.0, 0.5, 0.3, 20.0, 0.5, 0.0, 3.0, 1.0};
   VectorXd t(1), coh, inc;
   t << 0.0;
-  proton_model().proton_dsigma_dt(p, 75.0, t, coh, inc);
+  mc_proton_model().proton_dsigma_dt(p, 75.0, t, coh, inc);
   HotspotMcOptions o;
   o.configurations = 100;
   const HotspotMcSummary mc = hotspot_proton_mc(p, 75.0, t, o);

@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 
 std::string example(const std::string& file) { return std::string(FLOWPRIOR_SOURCE_DIR) + "/examples/bimodal/" + file; }
 
-fs::path fresh_dir(const std::string& name) {
+fs::path fresh_bimodal_dir(const std::string& name) {
   const fs::path dir = fs::temp_directory_path() / ("flowprior_test_bimodal_" + name);
   fs::remove_all(dir);
   return dir;
@@ -44,7 +44,7 @@ RunOptions options_in(const fs::path& dir) {
 }
 
 TEST(BimodalWorkflow, EnsembleStartedAtOneBestFitLosesAModeAndTheCheckFires) {
-  const fs::path dir = fresh_dir("ensemble");
+  const fs::path dir = fresh_bimodal_dir("ensemble");
   const nlohmann::json s = run_analysis(read_analysis_config(example("ensemble_one_mode.toml")), options_in(dir));
   // Stage 1 (ensemble from a ball at a = +1.5) and therefore stage 2 hold one mode only ...
   EXPECT_GT(positive_mode_weight((dir / "stage1.csv").string()), 0.999);
@@ -61,7 +61,7 @@ TEST(BimodalWorkflow, EnsembleStartedAtOneBestFitLosesAModeAndTheCheckFires) {
 }
 
 TEST(BimodalWorkflow, PersistentSamplerWithDefensiveMixtureKeepsBothModes) {
-  const fs::path dir = fresh_dir("smc");
+  const fs::path dir = fresh_bimodal_dir("smc");
   const nlohmann::json s = run_analysis(read_analysis_config(example("smc_mixture.toml")), options_in(dir));
   double ess1 = 0, ess2 = 0;
   // Stage 1 (A alone): four mirror modes, a > 0 in half of them.

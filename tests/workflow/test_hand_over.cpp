@@ -13,7 +13,7 @@
 namespace flowprior {
 namespace {
 
-Samples gaussian(Index n, const VectorXd& mean, const VectorXd& sd, std::uint64_t seed) {
+Samples gaussian_samples(Index n, const VectorXd& mean, const VectorXd& sd, std::uint64_t seed) {
   Rng rng(seed);
   Samples s;
   s.values.resize(n, mean.size());
@@ -29,28 +29,29 @@ TEST(HandOverCoverage, NarrowLaterPosteriorInsideABroadEarlierOne) {
   // cdf). The later moments are estimated from 20000 draws, so the radius carries ~1% error: tolerance 0.005 on
   // the fraction (binomial sd with 40000 earlier draws: 0.001).
   const Index n = 40000;
-  const Samples earlier = gaussian(n, VectorXd::Zero(3), VectorXd::Ones(3), 1);
-  const Samples later = gaussian(20000, VectorXd::Zero(3), VectorXd::Constant(3, 0.2), 2);
+  const Samples earlier = gaussian_samples(n, VectorXd::Zero(3), VectorXd::Ones(3), 1);
+  const Samples later = gaussian_samples(20000, VectorXd::Zero(3), VectorXd::Constant(3, 0.2), 2);
   const HandOverCoverage c = hand_over_coverage(earlier, later);
   EXPECT_NEAR(c.fraction, 0.04235, 0.005);
   EXPECT_NEAR(c.effective_inside, c.fraction * n, 1e-6 * n);  // equal weights: Kish size = count inside
   EXPECT_NEAR(c.resolution_sd, 1.0 / std::sqrt(c.effective_inside), 1e-12);
 
   // The same distribution: 95% of the earlier samples inside (binomial sd 0.0011 at n = 40000).
-  const HandOverCoverage same = hand_over_coverage(earlier, gaussian(20000, VectorXd::Zero(3), VectorXd::Ones(3), 3));
+  const HandOverCoverage same =
+      hand_over_coverage(earlier, gaussian_samples(20000, VectorXd::Zero(3), VectorXd::Ones(3), 3));
   EXPECT_NEAR(same.fraction, 0.95, 0.006);
 
   // A later posterior far out in the earlier one's tail: (almost) nothing inside, resolution beyond any margin.
   const HandOverCoverage far =
-      hand_over_coverage(earlier, gaussian(20000, VectorXd::Constant(3, 5.0), VectorXd::Constant(3, 0.2), 4));
+      hand_over_coverage(earlier, gaussian_samples(20000, VectorXd::Constant(3, 5.0), VectorXd::Constant(3, 0.2), 4));
   EXPECT_LT(far.effective_inside, 1.0);
   EXPECT_GT(far.resolution_sd, 1.0);
 }
 
 TEST(HandOverCoverage, WeightsCountAsTheirKishSize) {
   // Duplicating every earlier row with weight 1/2 each changes nothing; one heavy row inside dominates the Kish size.
-  const Samples earlier = gaussian(4000, VectorXd::Zero(2), VectorXd::Ones(2), 5);
-  const Samples later = gaussian(4000, VectorXd::Zero(2), VectorXd::Constant(2, 0.3), 6);
+  const Samples earlier = gaussian_samples(4000, VectorXd::Zero(2), VectorXd::Ones(2), 5);
+  const Samples later = gaussian_samples(4000, VectorXd::Zero(2), VectorXd::Constant(2, 0.3), 6);
   Samples doubled = earlier;
   doubled.values.resize(8000, 2);
   doubled.values << earlier.values, earlier.values;
@@ -69,7 +70,7 @@ TEST(HandOverCoverage, WeightsCountAsTheirKishSize) {
   Samples flat = later;
   flat.values.col(1).setConstant(0.5);  // a parameter that does not vary: no region
   EXPECT_THROW(hand_over_coverage(earlier, flat), Error);
-  EXPECT_THROW(hand_over_coverage(gaussian(100, VectorXd::Zero(3), VectorXd::Ones(3), 7), later), Error);
+  EXPECT_THROW(hand_over_coverage(gaussian_samples(100, VectorXd::Zero(3), VectorXd::Ones(3), 7), later), Error);
 }
 
 std::string config_with(const std::string& extra) {
