@@ -12,7 +12,7 @@ case $build in /*) ;; *) build=$PWD/$build ;; esac
 out=${LOSS_STUDY_OUT:-$here}
 if [ -f "$build/CMakeCache.txt" ]; then
   cmake -S "$root" -B "$build" > /dev/null  # picks up the example if the folder was configured before it existed
-  cmake --build "$build" -j"$(nproc)" --target loss_study
+  cmake --build "$build" -j"$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc)" --target loss_study
 else
   SETUP_TARGETS=loss_study bash "$root/scripts/setup.sh" "$build"
 fi
