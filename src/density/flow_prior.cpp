@@ -1,6 +1,5 @@
 #include "flowprior/density/flow_prior.hpp"
 
-#include <algorithm>
 #include <cmath>
 
 #include "flowprior/core/error.hpp"
@@ -32,9 +31,7 @@ FlowPrior::FlowPrior(std::vector<std::shared_ptr<const FlowOnBox>> members) : me
     if (m->box.dim() < 1 || m->flow.dim() != m->box.dim())
       throw Error("FlowPrior: flow has dimension " + std::to_string(m->flow.dim()) + ", box " +
                   std::to_string(m->box.dim()) + which);
-    const Box& first = members_.front()->box;
-    if (m->box.names() != first.names() || m->box.lower() != first.lower() || m->box.upper() != first.upper() ||
-        m->box.map() != first.map())
+    if (!same_box(m->box, members_.front()->box))
       throw Error(ErrorContext{.parameter = "parameters"},
                   "FlowPrior: the flows of an ensemble must share one box (names, bounds and map)" + which);
   }

@@ -204,8 +204,7 @@ std::vector<FlowOnBox> flow_members_from_json(const json& doc, const std::string
   for (std::size_t k = 0; k < list.size(); ++k)
     out.push_back(flow_from_json(list[k], source + " (member " + std::to_string(k + 1) + ")"));
   for (std::size_t k = 1; k < out.size(); ++k)
-    if (out[k].box.names() != out[0].box.names() || out[k].box.lower() != out[0].box.lower() ||
-        out[k].box.upper() != out[0].box.upper() || out[k].box.map() != out[0].box.map())
+    if (!same_box(out[k].box, out[0].box))
       fail(source, "members",
            "member " + std::to_string(k + 1) + " has another box (names, bounds or map) than member 1");
   return out;

@@ -94,6 +94,10 @@ TrainSummary train_flow(const Samples& samples, const Box& box, const TrainOptio
   return summary;
 }
 
+bool same_box(const Box& a, const Box& b) {
+  return a.names() == b.names() && a.lower() == b.lower() && a.upper() == b.upper() && a.map() == b.map();
+}
+
 std::uint64_t ensemble_member_seed(std::uint64_t seed, std::size_t member) {
   return member == 0 ? seed : stream_id({seed, 0xe45e3b1eULL, static_cast<std::uint64_t>(member)});
 }

@@ -9,6 +9,7 @@
 #include "flowprior/core/error.hpp"
 #include "flowprior/core/rng.hpp"
 #include "flowprior/density/flow_prior.hpp"
+#include "density/grid_integral.hpp"
 #include "flowprior/flow/flow_file.hpp"
 
 namespace flowprior {
@@ -38,17 +39,6 @@ FlowOnBox ensemble_member(std::uint64_t seed, double cx, double cy, double u_sca
   return f;
 }
 
-double integrate_on_grid(const LogDensity& density, const Box& box, int m) {
-  MatrixXd x(static_cast<Index>(m) * m, 2);
-  const VectorXd w = box.width() / m;
-  for (int i = 0; i < m; ++i)
-    for (int j = 0; j < m; ++j) {
-      x(static_cast<Index>(i) * m + j, 0) = box.lower()[0] + (i + 0.5) * w[0];
-      x(static_cast<Index>(i) * m + j, 1) = box.lower()[1] + (j + 0.5) * w[1];
-    }
-  return density.log_prob(x).array().exp().sum() * w[0] * w[1];
-}
-
 std::string error_of(const std::function<void()>& f) {
   try {
     f();
@@ -63,7 +53,7 @@ TEST(FlowEnsemble, DensityIsTheMeanOfTheMembersAndIntegratesToOne) {
                                           ensemble_member(3, 0.9, 0.1)};
   const FlowPrior ensemble(members);
   EXPECT_EQ(ensemble.ensemble_size(), 3u);
-  EXPECT_NEAR(integrate_on_grid(ensemble, ensemble.box(), 800), 1.0, 1e-3);  // as in test_flow_prior.cpp
+  EXPECT_NEAR(testing::integrate_on_grid(ensemble, ensemble.box(), 800), 1.0, 1e-3);  // as in test_flow_prior.cpp
 
   Rng rng(4);
   MatrixXd x = ensemble.sample(300, rng);

@@ -28,6 +28,9 @@ struct FlowOnBox {
 // adding log|dx/du| for kl/jeffreys.
 TrainSummary train_flow(const Samples& samples, const Box& box, const TrainOptions& options, FlowOnBox& out);
 
+// Same parameter names, bounds and box map: flows that can form one ensemble.
+bool same_box(const Box& a, const Box& b);
+
 // An ensemble of `members` flows trained on the same samples (density/flow_prior.hpp averages their densities).
 // Member 0 is trained with options.seed, so an ensemble of one is train_flow's flow; member k > 0 with
 // ensemble_member_seed(seed, k): its own initial weights, validation split and minibatch order.
