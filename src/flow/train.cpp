@@ -46,7 +46,7 @@ double loss_and_coefficients(Loss loss, const VectorXd& log_q, const VectorXd& w
       break;
     case Loss::jeffreys: {
       // KL(p||q) up to a constant, plus the self-normalised importance estimate of KL(q||p) on the same draws
-      // (paper.md §4), with the IS weights multiplying the sample weights.
+      // (docs/reference/paper.md §4), with the IS weights multiplying the sample weights.
       const VectorXd r = log_q - p;
       VectorXd omega(n);
       for (Index i = 0; i < n; ++i) omega(i) = std::exp(std::clamp(r(i), -30.0, 30.0));
