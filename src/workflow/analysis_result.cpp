@@ -9,7 +9,6 @@
 namespace flowprior {
 
 using nlohmann::json;
-using namespace json_fields;
 
 json FlowTraining::training_json() const {
   json t = {{"flow_epochs", epochs}, {"flow_stop_reason", stop_reason},
@@ -27,16 +26,16 @@ json FlowTraining::training_json() const {
 
 FlowTraining FlowTraining::from_json(const json& j) {
   FlowTraining f;
-  f.file = text(j, "flow_file");
-  f.loaded = flag(j, "flow_loaded");
+  f.file = json_fields::text(j, "flow_file");
+  f.loaded = json_fields::flag(j, "flow_loaded");
   f.epochs = j.value("flow_epochs", 0);
-  f.stop_reason = text(j, "flow_stop_reason");
-  f.best_validation_loss = number(j, "flow_best_validation_loss");
-  f.train_loss = numbers(j, "flow_train_loss");
-  f.validation_loss = numbers(j, "flow_validation_loss");
+  f.stop_reason = json_fields::text(j, "flow_stop_reason");
+  f.best_validation_loss = json_fields::number(j, "flow_best_validation_loss");
+  f.train_loss = json_fields::numbers(j, "flow_train_loss");
+  f.validation_loss = json_fields::numbers(j, "flow_validation_loss");
   if (const auto it = j.find("flow_ensemble"); it != j.end() && it->is_array())
     for (const auto& m : *it)
-      f.ensemble.push_back({m.value("epochs", 0), text(m, "stop_reason"), number(m, "best_validation_loss")});
+      f.ensemble.push_back({m.value("epochs", 0), json_fields::text(m, "stop_reason"), json_fields::number(m, "best_validation_loss")});
   return f;
 }
 
@@ -59,8 +58,8 @@ json to_json(const StageResult& s) {
       r["hand_over"] = j;
     }
   }
-  r["log_z"] = nullable(s.log_z);
-  r["log_z_err"] = nullable(s.log_z_err);
+  r["log_z"] = json_fields::nullable(s.log_z);
+  r["log_z_err"] = json_fields::nullable(s.log_z_err);
   r["samples"] = s.name + ".csv";
   r["posterior"] = s.name + "_posterior.csv";
   r["diagnostics"] = s.name + "_diagnostics.json";
@@ -76,23 +75,23 @@ json to_json(const StageResult& s) {
 StageResult stage_result_from_json(const std::string& name, const json& j) {
   StageResult s;
   s.name = name;
-  s.datasets = texts(j, "datasets");
-  s.prior = text(j, "prior");
-  s.sampler = text(j, "sampler");
-  s.log_z = number(j, "log_z");
-  s.log_z_err = number(j, "log_z_err");
-  s.effective_size = number(j, "effective_size");
-  s.converged = flag(j, "converged", true);
-  s.stop_reason = text(j, "stop_reason");
+  s.datasets = json_fields::texts(j, "datasets");
+  s.prior = json_fields::text(j, "prior");
+  s.sampler = json_fields::text(j, "sampler");
+  s.log_z = json_fields::number(j, "log_z");
+  s.log_z_err = json_fields::number(j, "log_z_err");
+  s.effective_size = json_fields::number(j, "effective_size");
+  s.converged = json_fields::flag(j, "converged", true);
+  s.stop_reason = json_fields::text(j, "stop_reason");
   if (j.contains("flow_file")) s.flow = FlowTraining::from_json(j);
   if (const auto it = j.find("hand_over"); it != j.end() && it->is_object()) {
     HandOverRecord h;
-    h.error = text(*it, "error");
+    h.error = json_fields::text(*it, "error");
     if (h.error.empty()) {
       h.coverage = hand_over_coverage_from_json(*it);
-      h.earlier_stage = text(*it, "earlier_stage");
-      h.margin_sd = number(*it, "margin_sd");
-      h.within_margin = flag(*it, "within_margin");
+      h.earlier_stage = json_fields::text(*it, "earlier_stage");
+      h.margin_sd = json_fields::number(*it, "margin_sd");
+      h.within_margin = json_fields::flag(*it, "within_margin");
     }
     s.hand_over = h;
   }
@@ -109,14 +108,14 @@ json to_json(const EmulatorRecord& e) {
 
 EmulatorRecord emulator_record_from_json(const json& j) {
   EmulatorRecord e;
-  e.file = text(j, "file");
-  e.validation = text(j, "validation");
-  e.trustworthy = flag(j, "trustworthy", true);
-  e.problems = texts(j, "problems");
+  e.file = json_fields::text(j, "file");
+  e.validation = json_fields::text(j, "validation");
+  e.trustworthy = json_fields::flag(j, "trustworthy", true);
+  e.problems = json_fields::texts(j, "problems");
   e.design_points = j.value("design_points", 0L);
   e.validation_points = j.value("validation_points", 0L);
   e.components = j.value("components", -1);
-  e.loaded = flag(j, "loaded");
+  e.loaded = json_fields::flag(j, "loaded");
   return e;
 }
 
@@ -130,13 +129,13 @@ json ComparisonRecord::to_json() const {
 
 ComparisonRecord ComparisonRecord::from_json(const json& j) {
   ComparisonRecord r;
-  if (text(j, "verdict") == "not run" || !j.contains("verdict")) {
-    r.not_run = texts(j, "reasons");
+  if (json_fields::text(j, "verdict") == "not run" || !j.contains("verdict")) {
+    r.not_run = json_fields::texts(j, "reasons");
     return r;
   }
   r.comparison = comparison_from_json(j);
-  r.model = text(j, "model");
-  r.reference = text(j, "reference");
+  r.model = json_fields::text(j, "model");
+  r.reference = json_fields::text(j, "reference");
   return r;
 }
 
@@ -162,7 +161,7 @@ json AnalysisResult::to_json() const {
   }
   j["stage_order"] = order;
   if (joint)
-    j["joint"] = {{"log_z", nullable(joint->log_z)}, {"log_z_err", nullable(joint->log_z_err)},
+    j["joint"] = {{"log_z", json_fields::nullable(joint->log_z)}, {"log_z_err", json_fields::nullable(joint->log_z_err)},
                   {"samples", "joint.csv"},          {"posterior", "joint_posterior.csv"},
                   {"datasets", joint->datasets},     {"effective_size", joint->effective_size}};
   j["comparison"] = comparison.to_json();
@@ -175,15 +174,15 @@ json AnalysisResult::to_json() const {
 AnalysisResult AnalysisResult::from_json(const json& j, const CheckRegistry& registry) {
   AnalysisResult r;
   r.version = j.value("version", 1);
-  r.config = text(j, "config");
-  r.parameters = texts(j, "parameters");
+  r.config = json_fields::text(j, "config");
+  r.parameters = json_fields::texts(j, "parameters");
   if (const auto it = j.find("units"); it != j.end() && it->is_object())
     for (const auto& [k, v] : it->items())
       if (v.is_string()) r.units[k] = v.get<std::string>();
   if (const auto it = j.find("emulators"); it != j.end() && it->is_object())
     for (const auto& [k, v] : it->items()) r.emulators[k] = emulator_record_from_json(v);
   // Stages in the configuration's order (version 1 files: the object's order).
-  std::vector<std::string> order = texts(j, "stage_order");
+  std::vector<std::string> order = json_fields::texts(j, "stage_order");
   if (const auto it = j.find("stages"); it != j.end() && it->is_object()) {
     if (order.empty())
       for (const auto& [name, s] : it->items()) order.push_back(name);
@@ -191,8 +190,8 @@ AnalysisResult AnalysisResult::from_json(const json& j, const CheckRegistry& reg
       if (it->contains(name)) r.stages.push_back(stage_result_from_json(name, (*it)[name]));
   }
   if (const auto it = j.find("joint"); it != j.end() && it->is_object())
-    r.joint = JointResult{texts(*it, "datasets"), number(*it, "log_z"), number(*it, "log_z_err"),
-                          number(*it, "effective_size")};
+    r.joint = JointResult{json_fields::texts(*it, "datasets"), json_fields::number(*it, "log_z"), json_fields::number(*it, "log_z_err"),
+                          json_fields::number(*it, "effective_size")};
   if (const auto it = j.find("comparison"); it != j.end() && it->is_object())
     r.comparison = ComparisonRecord::from_json(*it);
   for (const auto& check : registry.make_all()) {
@@ -200,7 +199,7 @@ AnalysisResult AnalysisResult::from_json(const json& j, const CheckRegistry& reg
     if (key.empty()) continue;
     if (const auto it = j.find(key); it != j.end()) r.checks[key] = check->from_json(*it);
   }
-  r.warnings = texts(j, "warnings");
+  r.warnings = json_fields::texts(j, "warnings");
   return r;
 }
 
