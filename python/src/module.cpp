@@ -22,5 +22,6 @@ PYBIND11_MODULE(_flowprior, m) {
   fpy::bind_flow(m);
   fpy::bind_emulator(m);
   fpy::bind_sampler(m);
+  fpy::bind_ensemble(m);
   fpy::bind_workflow(m);
 }
