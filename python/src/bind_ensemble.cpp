@@ -3,6 +3,7 @@
 // HDFBackend layout that either program can continue. Step s always uses the random stream of (seed, s), so a
 // chain run in pieces -- or interrupted and continued, here or from its file in a later session -- is bitwise
 // the chain of one uninterrupted run.
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -105,8 +106,11 @@ class EnsembleRun {
     if (steps < 0) throw Error(ErrorContext{.parameter = "nsteps"}, "must not be negative");
     const std::shared_ptr<const LogDensity> density = target_.density;
     const Index first = state_->step, total = first + steps;
-    chain_.reserve(total);
-    if (writer_) writer_->reserve(total);
+    // Room for a bounded number of steps ahead (the chain and the file grow geometrically beyond it): a huge
+    // nsteps, to be stopped by Ctrl-C, must not allocate its whole chain up front.
+    const Index ahead = std::min<Index>(total, first + 4096);
+    chain_.reserve(ahead);
+    if (writer_) writer_->reserve(ahead);
     using Clock = std::chrono::steady_clock;
     Clock::time_point last = Clock::now();
     auto report = [&](Index done, double acceptance) {
