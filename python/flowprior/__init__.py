@@ -72,21 +72,23 @@ SmcResult.__repr__ = smc_result_repr
 SmcResult.load = staticmethod(load_smc_result)
 
 
+def _density_from_parts(kind, args):
+    """Rebuilds a pickled Density (see _density_reduce)."""
+    if kind == "uniform":
+        return uniform_prior(*args)
+    if kind in ("flow", "mixture"):
+        return args[0].prior(eps=args[1])
+    if kind == "gaussian":
+        return gaussian_density(*args)
+    return callable_density(*args)
+
+
 def _density_reduce(density):
     parts = density._parts()
     if parts is None:
         raise TypeError(f"a Density of kind '{density.kind}' has no file form and cannot be pickled "
                         "(uniform, flow, mixture, gaussian and callable densities can)")
-    kind, args = parts
-    if kind == "uniform":
-        return uniform_prior, args
-    if kind == "flow":
-        return Flow.prior, (args[0],)
-    if kind == "mixture":
-        return Flow.prior, args
-    if kind == "gaussian":
-        return gaussian_density, args
-    return callable_density, args
+    return _density_from_parts, tuple(parts)
 
 
 Density.__reduce__ = _density_reduce
