@@ -63,13 +63,13 @@ from .samplers import (
     smc_result_repr,
 )
 
-Flow.train = staticmethod(train_flow)
-Chain.get_chain = chain_values  # emcee-style access to any chain, e.g. one read with read_chain
-Chain.get_log_prob = chain_log_prob
-Chain.get_autocorr_time = chain_autocorr_time
-Chain.__repr__ = chain_repr
-SmcResult.__repr__ = smc_result_repr
-SmcResult.load = staticmethod(load_smc_result)
+Flow.train = staticmethod(train_flow)  # type: ignore
+Chain.get_chain = chain_values  # type: ignore  # emcee-style access to any chain, e.g. one read with read_chain
+Chain.get_log_prob = chain_log_prob  # type: ignore
+Chain.get_autocorr_time = chain_autocorr_time  # type: ignore
+Chain.__repr__ = chain_repr  # type: ignore
+SmcResult.__repr__ = smc_result_repr  # type: ignore
+SmcResult.load = staticmethod(load_smc_result)  # type: ignore
 
 
 def _density_from_parts(kind, args):
@@ -91,7 +91,7 @@ def _density_reduce(density):
     return _density_from_parts, tuple(parts)
 
 
-Density.__reduce__ = _density_reduce
+Density.__reduce__ = _density_reduce  # type: ignore
 
 __version__ = "0.1.0"
 

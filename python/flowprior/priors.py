@@ -37,14 +37,17 @@ class Uniform:
             raise ValueError(f"Uniform: low {self.low:g} must be below high {self.high:g}")
 
     def support(self):
+        """(low, high): the support (infinite ends allowed)."""
         return self.low, self.high
 
     def logpdf(self, x):
+        """log density at x (any shape, elementwise); -inf outside the support."""
         x = np.asarray(x, dtype=float)
         inside = (x >= self.low) & (x <= self.high)
         return np.where(inside, -math.log(self.high - self.low), -np.inf)
 
     def ppf(self, u):
+        """Quantile function (inverse CDF) at u in (0, 1), elementwise."""
         return self.low + np.asarray(u, dtype=float) * (self.high - self.low)
 
     def __repr__(self):
@@ -61,15 +64,18 @@ class LogUniform:
         self._log_width = math.log(self.high / self.low)
 
     def support(self):
+        """(low, high): the support (infinite ends allowed)."""
         return self.low, self.high
 
     def logpdf(self, x):
+        """log density at x (any shape, elementwise); -inf outside the support."""
         x = np.asarray(x, dtype=float)
         inside = (x >= self.low) & (x <= self.high)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(inside, -np.log(x) - math.log(self._log_width), -np.inf)
 
     def ppf(self, u):
+        """Quantile function (inverse CDF) at u in (0, 1), elementwise."""
         return self.low * np.exp(np.asarray(u, dtype=float) * self._log_width)
 
     def __repr__(self):
@@ -85,16 +91,20 @@ class Normal:
             raise ValueError(f"Normal: scale must be positive, got {self.scale:g}")
 
     def support(self):
+        """(low, high): the support (infinite ends allowed)."""
         return -math.inf, math.inf
 
     def logpdf(self, x):
+        """log density at x (any shape, elementwise); -inf outside the support."""
         z = (np.asarray(x, dtype=float) - self.loc) / self.scale
         return -0.5 * z * z - math.log(self.scale) - 0.5 * math.log(2 * math.pi)
 
     def ppf(self, u):
+        """Quantile function (inverse CDF) at u in (0, 1), elementwise."""
         return self.loc + self.scale * _phi_inverse(u)
 
     def cdf(self, x):
+        """Cumulative distribution function at x, elementwise."""
         return _phi((np.asarray(x, dtype=float) - self.loc) / self.scale)
 
     def __repr__(self):
@@ -114,15 +124,18 @@ class TruncatedNormal:
             raise ValueError("TruncatedNormal: no probability between low and high")
 
     def support(self):
+        """(low, high): the support (infinite ends allowed)."""
         return self.low, self.high
 
     def logpdf(self, x):
+        """log density at x (any shape, elementwise); -inf outside the support."""
         x = np.asarray(x, dtype=float)
         z = (x - self.loc) / self.scale
         value = -0.5 * z * z - math.log(self.scale) - 0.5 * math.log(2 * math.pi) - math.log(self._b - self._a)
         return np.where((x >= self.low) & (x <= self.high), value, -np.inf)
 
     def ppf(self, u):
+        """Quantile function (inverse CDF) at u in (0, 1), elementwise."""
         p = self._a + np.asarray(u, dtype=float) * (self._b - self._a)
         return np.clip(self.loc + self.scale * _phi_inverse(p), self.low, self.high)
 
@@ -139,12 +152,15 @@ class Beta:
         self._dist = scipy.stats.beta(self.a, self.b, loc=self.low, scale=self.high - self.low)
 
     def support(self):
+        """(low, high): the support (infinite ends allowed)."""
         return self.low, self.high
 
     def logpdf(self, x):
+        """log density at x (any shape, elementwise); -inf outside the support."""
         return self._dist.logpdf(x)
 
     def ppf(self, u):
+        """Quantile function (inverse CDF) at u in (0, 1), elementwise."""
         return self._dist.ppf(u)
 
     def __repr__(self):
@@ -223,6 +239,7 @@ class Prior:
         return x
 
     def logpdf(self, x):
+        """log density at x (any shape, elementwise); -inf outside the support."""
         """log prior density: (n, d) -> (n,), or (d,) -> float; -inf outside the box."""
         return self.density.log_prob(x)
 

@@ -152,7 +152,7 @@ def plot_run(folder):
         from .predictive_plots import plot_predictive
     except ImportError:
         sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-        from predictive_plots import plot_predictive
+        from predictive_plots import plot_predictive  # type: ignore[no-redef]
     plot_predictive(folder)
 
 

@@ -300,6 +300,8 @@ class HDFBackend:
         return State(chain_values(c)[-1], chain_log_prob(c)[-1], iteration=c.steps)
 
     def get_autocorr_time(self, discard=0, c=5.0, tol=50.0, quiet=False):
+        """Integrated autocorrelation time per parameter (d,), in steps, of the stored chain (AutocorrError, with
+        .tau, when the chain is shorter than tol * tau; quiet=True warns instead)."""
         return chain_autocorr_time(self._read(), discard, c, tol, quiet)
 
     def __repr__(self):

@@ -49,18 +49,19 @@ void bind_core(py::module_& m) {
       .def(py::init([](std::vector<std::string> names, VectorXd lower, VectorXd upper, const std::string& map) {
              return Box(std::move(names), std::move(lower), std::move(upper), box_map_from_string(map));
            }),
-           py::arg("names"), py::arg("lower"), py::arg("upper"), py::arg("map") = "logit")
+           py::arg("names"), py::arg("lower"), py::arg("upper"), py::arg("map") = "logit",
+           "Box(names (d str), lower (d,), upper (d,), map='logit'|'probit'): finite bounds, lower < upper.")
       .def_static("from_toml", &read_box_toml, py::arg("path"), "Reads a [parameters] TOML file (as --params).")
       .def_static("from_toml_string", [](const std::string& text) { return parse_box_toml(text, "<string>"); },
-                  py::arg("text"))
-      .def("to_toml", &box_to_toml)
-      .def_property_readonly("names", &Box::names)
-      .def_property_readonly("lower", &Box::lower)
-      .def_property_readonly("upper", &Box::upper)
-      .def_property_readonly("width", &Box::width)
-      .def_property_readonly("dim", &Box::dim)
-      .def_property_readonly("map", [](const Box& b) { return to_string(b.map()); })
-      .def_property_readonly("log_volume", &Box::log_volume)
+                  py::arg("text"), "Parses [parameters] TOML text (the --params format).")
+      .def("to_toml", &box_to_toml, "The box as a [parameters] TOML table (the --params file format).")
+      .def_property_readonly("names", &Box::names, "Parameter names, in order (list of d str).")
+      .def_property_readonly("lower", &Box::lower, "Lower bounds (d,), in the parameters' units.")
+      .def_property_readonly("upper", &Box::upper, "Upper bounds (d,), in the parameters' units.")
+      .def_property_readonly("width", &Box::width, "upper - lower (d,).")
+      .def_property_readonly("dim", &Box::dim, "Number of parameters d.")
+      .def_property_readonly("map", [](const Box& b) { return to_string(b.map()); }, "The bijection to R^d: 'logit' or 'probit'.")
+      .def_property_readonly("log_volume", &Box::log_volume, "log of the box volume, sum of log(upper - lower) (the uniform prior is -log_volume).")
       .def("contains", [](const Box& b, const MatrixXd& x) {
              Eigen::Matrix<bool, Eigen::Dynamic, 1> in(x.rows());
              for (Index i = 0; i < x.rows(); ++i) in(i) = x.cols() == b.dim() && b.contains(x.row(i));
@@ -85,11 +86,11 @@ void bind_core(py::module_& m) {
 
   py::class_<DensityHandle>(m, "Density",
                             "A log-density evaluated in C++ (a prior when it has a box and can sample).")
-      .def_property_readonly("dim", [](const DensityHandle& h) { return h.density->dim(); })
-      .def_property_readonly("names", [](const DensityHandle& h) { return h.density->names(); })
-      .def_property_readonly("kind", [](const DensityHandle& h) { return h.kind; })
-      .def_property_readonly("box", [](const DensityHandle& h) { return h.box; })
-      .def_property_readonly("is_prior", [](const DensityHandle& h) { return h.box.has_value() && bool(h.sample); })
+      .def_property_readonly("dim", [](const DensityHandle& h) { return h.density->dim(); }, "Number of parameters d.")
+      .def_property_readonly("names", [](const DensityHandle& h) { return h.density->names(); }, "Parameter names (list of d str).")
+      .def_property_readonly("kind", [](const DensityHandle& h) { return h.kind; }, "What it is: 'uniform', 'flow', 'mixture', 'gaussian', 'callable', 'prior', 'posterior', 'target', 'emulator-likelihood'.")
+      .def_property_readonly("box", [](const DensityHandle& h) { return h.box; }, "The parameter box of a prior (None for other densities).")
+      .def_property_readonly("is_prior", [](const DensityHandle& h) { return h.box.has_value() && bool(h.sample); }, "True when it has a box and can be sampled, i.e. can serve as a sampler's prior.")
       .def("log_prob", [](const DensityHandle& h, const py::object& x) -> py::object {
              const Points p = as_points(x, h.density->dim(), "the density");
              VectorXd out;
@@ -107,7 +108,8 @@ void bind_core(py::module_& m) {
              Rng rng(seed, stream_id({kFlowSampleStream}));
              py::gil_scoped_release release;
              return h.sample(n, rng);
-           }, py::arg("n"), py::arg("seed") = 1)
+           }, py::arg("n"), py::arg("seed") = 1,
+           "n draws (n, d) from a prior, reproducible in the seed (the stream of `flowprior flow sample --seed`).")
       .def("__repr__", [](const DensityHandle& h) {
         return "Density(kind=" + h.kind + ", dim=" + std::to_string(h.density->dim()) + ")";
       });
@@ -165,7 +167,7 @@ void bind_core(py::module_& m) {
         }, py::arg("density"), py::arg("x"), py::arg("repeats") = 100,
         "Seconds per log_prob call on batch x, called from C++ without the GIL as samplers do (benchmarks).");
 
-  m.def("target_names", &target_names);
+  m.def("target_names", &target_names, "Names of the built-in targets (`flowprior targets`), for target(name).");
   m.def("target", [](const std::string& name, int dim) {
           const Target t = make_target(name, dim);
           py::dict d;
@@ -192,7 +194,9 @@ void bind_core(py::module_& m) {
           s.validate(path);
           write_samples_csv(path, s);
         }, py::arg("path"), py::arg("values"), py::arg("names"), py::arg("weights") = py::none(),
-        py::arg("log_density") = py::none());
+        py::arg("log_density") = py::none(),
+        "Writes a samples CSV (header of names, optional weight and log_density columns), as the command line "
+        "reads them: values (n, d), weights (n,), log_density (n,).");
 }
 
 }  // namespace flowprior::python

@@ -65,13 +65,13 @@ void bind_flow(py::module_& m) {
                   }, py::arg("text"))
       .def("save", [](const FlowOnBox& f, const std::string& path) { save_flow_file(path, f); }, py::arg("path"),
            "Writes the same versioned JSON file as the command line.")
-      .def("to_json", [](const FlowOnBox& f) { return flow_to_json(f).dump(); })
-      .def_property_readonly("box", [](const FlowOnBox& f) { return f.box; })
-      .def_property_readonly("names", [](const FlowOnBox& f) { return f.box.names(); })
-      .def_property_readonly("dim", [](const FlowOnBox& f) { return f.box.dim(); })
-      .def_property_readonly("architecture", [](const FlowOnBox& f) { return to_string(f.flow.config().arch); })
-      .def_property_readonly("num_params", [](const FlowOnBox& f) { return f.flow.num_params(); })
-      .def_property_readonly("params", [](const FlowOnBox& f) { return f.flow.params(); })
+      .def("to_json", [](const FlowOnBox& f) { return flow_to_json(f).dump(); }, "The flow file's JSON text (Flow.from_json reads it).")
+      .def_property_readonly("box", [](const FlowOnBox& f) { return f.box; }, "The parameter box the flow is normalised on.")
+      .def_property_readonly("names", [](const FlowOnBox& f) { return f.box.names(); }, "Parameter names (d str).")
+      .def_property_readonly("dim", [](const FlowOnBox& f) { return f.box.dim(); }, "Number of parameters d.")
+      .def_property_readonly("architecture", [](const FlowOnBox& f) { return to_string(f.flow.config().arch); }, "'realnvp', 'maf' or 'nsf'.")
+      .def_property_readonly("num_params", [](const FlowOnBox& f) { return f.flow.num_params(); }, "Number of trained network weights.")
+      .def_property_readonly("params", [](const FlowOnBox& f) { return f.flow.params(); }, "The trained weights (num_params,).")
       .def_property_readonly("training", [](const FlowOnBox& f) { return json_to_python(f.training); },
                              "Training summary, options and data provenance (dict).")
       .def("log_prob", [](const FlowPtr& f, const py::object& x) -> py::object {

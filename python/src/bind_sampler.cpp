@@ -202,14 +202,14 @@ SmcResult smc_from_state(const py::tuple& s) {
 
 void bind_sampler(py::module_& m) {
   py::class_<Chain>(m, "Chain", "Stored steps of an ensemble run (row s * walkers + w of positions: walker w, step s).")
-      .def_readonly("walkers", &Chain::walkers)
-      .def_readonly("dim", &Chain::dim)
-      .def_readonly("steps", &Chain::steps)
-      .def_readonly("names", &Chain::names)
-      .def_property_readonly("positions", [](const Chain& c) { return MatrixXd(c.positions); })
-      .def_property_readonly("log_prob", [](const Chain& c) { return MatrixXd(c.log_prob); })
-      .def_property_readonly("accepted", [](const Chain& c) { return VectorXd(c.accepted); })
-      .def_property_readonly("acceptance_fraction", &Chain::acceptance_fraction)
+      .def_readonly("walkers", &Chain::walkers, "Number of walkers W.")
+      .def_readonly("dim", &Chain::dim, "Number of parameters d.")
+      .def_readonly("steps", &Chain::steps, "Number of stored steps N.")
+      .def_readonly("names", &Chain::names, "Parameter names (d str).")
+      .def_property_readonly("positions", [](const Chain& c) { return MatrixXd(c.positions); }, "All positions (N * W, d); row s * W + w is walker w after step s (get_chain() reshapes to (N, W, d)).")
+      .def_property_readonly("log_prob", [](const Chain& c) { return MatrixXd(c.log_prob); }, "log probability of every stored position (N, W).")
+      .def_property_readonly("accepted", [](const Chain& c) { return VectorXd(c.accepted); }, "Accepted proposals per walker (W,), over all stored steps.")
+      .def_property_readonly("acceptance_fraction", &Chain::acceptance_fraction, "accepted / steps per walker (W,).")
       .def("diagnose", [](const Chain& c, Index discard, double window, double tol) {
              return diagnostics_to_dict(diagnose(c, discard, AutocorrOptions{.c = window, .tol = tol}));
            }, py::arg("discard") = 0, py::arg("c") = 5.0, py::arg("tol") = 50.0,
@@ -248,22 +248,22 @@ void bind_sampler(py::module_& m) {
         }, py::arg("path"), py::arg("group") = "mcmc", "An HDF5 chain (ours or emcee's HDFBackend): (Chain, metadata).");
 
   py::class_<SmcResult>(m, "SmcResult", "A persistent-sampler run: all stored particles, weights, evidence.")
-      .def_readonly("names", &SmcResult::names)
-      .def_property_readonly("x", [](const SmcResult& r) { return MatrixXd(r.x); })
-      .def_property_readonly("weights", [](const SmcResult& r) { return VectorXd(r.weights); })
-      .def_property_readonly("log_likelihood", [](const SmcResult& r) { return VectorXd(r.log_likelihood); })
-      .def_property_readonly("log_prior", [](const SmcResult& r) { return VectorXd(r.log_prior); })
+      .def_readonly("names", &SmcResult::names, "Parameter names (d str).")
+      .def_property_readonly("x", [](const SmcResult& r) { return MatrixXd(r.x); }, "All stored particles (n, d), warm-up blocks included.")
+      .def_property_readonly("weights", [](const SmcResult& r) { return VectorXd(r.weights); }, "Normalised persistent importance weights of x at beta = 1 (n,), summing to 1.")
+      .def_property_readonly("log_likelihood", [](const SmcResult& r) { return VectorXd(r.log_likelihood); }, "log likelihood of every particle (n,).")
+      .def_property_readonly("log_prior", [](const SmcResult& r) { return VectorXd(r.log_prior); }, "log prior density of every particle (n,).")
       .def_property_readonly("posterior", [](const SmcResult& r) { return MatrixXd(r.posterior); },
                              "Equal-weight posterior sample.")
-      .def_readonly("log_z", &SmcResult::log_z)
-      .def_readonly("log_z_err", &SmcResult::log_z_err)
-      .def_readonly("log_z_is", &SmcResult::log_z_is)
-      .def_readonly("log_z_is_err", &SmcResult::log_z_is_err)
-      .def_readonly("ess", &SmcResult::ess)
-      .def_readonly("converged", &SmcResult::converged)
-      .def_readonly("stop_reason", &SmcResult::stop_reason)
-      .def_readonly("likelihood_calls", &SmcResult::likelihood_calls)
-      .def_readonly("wall_seconds", &SmcResult::wall_seconds)
+      .def_readonly("log_z", &SmcResult::log_z, "Natural log of the evidence (persistent-sampling estimate).")
+      .def_readonly("log_z_err", &SmcResult::log_z_err, "Standard error of log_z.")
+      .def_readonly("log_z_is", &SmcResult::log_z_is, "log evidence by importance sampling from the final flow (NaN without preconditioning or with evidence_samples=0).")
+      .def_readonly("log_z_is_err", &SmcResult::log_z_is_err, "Bootstrap standard error of log_z_is.")
+      .def_readonly("ess", &SmcResult::ess, "Effective sample size of the weights at beta = 1.")
+      .def_readonly("converged", &SmcResult::converged, "True when beta reached 1 and the ESS reached n_total.")
+      .def_readonly("stop_reason", &SmcResult::stop_reason, "'converged', 'max_iterations' or 'max_likelihood_calls'.")
+      .def_readonly("likelihood_calls", &SmcResult::likelihood_calls, "Number of likelihood evaluations (points).")
+      .def_readonly("wall_seconds", &SmcResult::wall_seconds, "Wall-clock seconds of the run (summed over resumed runs).")
       .def_property_readonly("iterations", [](const SmcResult& r) {
         py::dict d;
         auto column = [&r](auto field) {
