@@ -42,6 +42,7 @@ from ._flowprior import (
     uniform_prior,
     write_samples_csv,
 )
+from . import _flowprior as _compiled
 from .plotting import corner
 from .priors import Beta, LogUniform, Normal, Prior, TruncatedNormal, Uniform
 from .run_plots import plot_run
@@ -62,6 +63,16 @@ from .samplers import (
     moves_spec,
     smc_result_repr,
 )
+
+# Module-level compiled functions with real signatures (inspect.signature, IDEs, help()): see signatures.py.
+from .signatures import stub_signatures as _stub_signatures, with_signature as _with_signature  # noqa: E402
+
+_SIGNATURES = _stub_signatures()
+for _name in ("callable_density", "callable_prior", "default_train_settings", "gaussian_density",
+              "gaussian_likelihood", "maximin_latin_hypercube", "posterior", "read_chain", "read_samples_csv", "run",
+              "target", "target_names", "time_evaluations", "train_flow", "uniform_prior", "write_samples_csv"):
+    globals()[_name] = _with_signature(getattr(_compiled, _name), _SIGNATURES[_name])
+del _name
 
 Flow.train = staticmethod(train_flow)  # type: ignore
 Chain.get_chain = chain_values  # type: ignore  # emcee-style access to any chain, e.g. one read with read_chain

@@ -2,6 +2,7 @@
 command line's), option errors name the option, a likelihood returning None and a single point are handled, every
 result object and sampler prints what a user checks first with %g numbers (also in C++ messages), and Box, Flow,
 Chain, SmcResult and Density pickle; SmcResult loads from its file."""
+import inspect
 import pickle
 import re
 import subprocess
@@ -31,21 +32,14 @@ def flow():
 
 # -- friction 4a: train_flow's defaults ---------------------------------------------------------------------------
 
-def signature_defaults(function):
-    """name -> default text from pybind11's signature line of a compiled function."""
-    line = function.__doc__.splitlines()[0]
-    return dict(re.findall(r"(\w+): [\w.]+(?:\[[^\]]*\])? = ('[^']*'|[-\w.+]+)", line))
-
-
 def test_train_flow_defaults_are_the_cpp_defaults(tmp_path, cli):
     cpp = fp.default_train_settings()
-    python = signature_defaults(fp.train_flow)
+    python = {name: p.default for name, p in inspect.signature(fp.train_flow).parameters.items()}
     for key, value in cpp.items():
         if key == "progress":  # Python prints only when asked (emcee's and pocoMC's convention)
-            assert python[key] == "False"
+            assert python[key] is False
             continue
-        text = python[key].strip("'")
-        assert (text == str(value) if isinstance(value, (str, bool)) else float(text) == value), (key, text, value)
+        assert python[key] == value and type(python[key]) is type(value), (key, python[key], value)
     # and the same flow file as `flowprior flow train` with no options but the epochs
     x = np.random.default_rng(2).normal(0.5, 0.7, size=(300, 2))
     np.savetxt(tmp_path / "s.csv", x, delimiter=",", header="a,b", comments="", fmt="%.17g")
