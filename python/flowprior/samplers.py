@@ -421,7 +421,8 @@ class EnsembleSampler:
 
     def sample(self, initial_state, iterations=1, progress=None):
         """emcee's generator: yields the State after each of `iterations` steps."""
-        self.run_mcmc(initial_state, 0, progress=False) if initial_state is not None else None
+        if initial_state is not None:
+            self.run_mcmc(initial_state, 0, progress=False)
         for _ in range(_integer("iterations", iterations, 0)):
             yield self.run_mcmc(None, 1, progress=False)
 

@@ -121,7 +121,8 @@ void bind_flow(py::module_& m) {
                                                       mix->eps()));
     if (const auto* g = dynamic_cast<const GaussianDensity*>(h.density.get()))
       return py::make_tuple("gaussian", py::make_tuple(g->mean(), g->covariance(), g->names()));
-    if (const auto* c = dynamic_cast<const CallableDensity*>(h.density.get()))
+    // (a "prior" from callable_prior also needs its sampler: pickle the flowprior.Prior that made it instead)
+    if (const auto* c = dynamic_cast<const CallableDensity*>(h.density.get()); c && h.kind == "callable")
       return py::make_tuple("callable", py::make_tuple(c->function(), c->names()));
     return py::none();
   });
