@@ -10,7 +10,6 @@
 #include "interrupt.hpp"
 #include "points.hpp"
 #include "flowprior/core/error.hpp"
-#include "flowprior/core/log.hpp"
 #include "flowprior/density/defensive_mixture.hpp"
 #include "flowprior/density/flow_prior.hpp"
 #include "flowprior/density/gaussian.hpp"
@@ -27,9 +26,6 @@ using FlowPtr = std::shared_ptr<FlowOnBox>;
 // the same flow file bit for bit (apart from the measured wall_seconds).
 FlowPtr train(Samples raw, const Box& box, const FlowTrainSettings& a) {
   const std::string source = "samples";
-  for (const auto& name : raw.names)
-    if (std::find(box.names().begin(), box.names().end(), name) == box.names().end())
-      warn("train_flow: column '" + name + "' is not a parameter of the box; ignored");
   Samples samples = raw.with_columns(box.names(), source);
   box.check_in_closed_box(samples.values, source);
   TrainOptions options = to_train_options(a);
@@ -176,6 +172,12 @@ void bind_flow(py::module_& m) {
                                  .epochs = epochs, .batch = batch, .patience = patience, .threads = threads,
                                  .lr = lr, .validation = validation, .clip = clip, .seed = seed,
                                  .use_weights = use_weights, .progress = progress};
+          // Through Python's warnings module (filterable, capturable), not the process's stderr.
+          for (const auto& name : raw.names)
+            if (std::find(box.names().begin(), box.names().end(), name) == box.names().end()) {
+              const std::string message = "train_flow: column '" + name + "' is not a parameter of the box; ignored";
+              if (PyErr_WarnEx(PyExc_UserWarning, message.c_str(), 1) != 0) throw py::error_already_set();
+            }
           py::gil_scoped_release release;
           return train(std::move(raw), box, a);
         },

@@ -99,6 +99,9 @@ def test_progress_bar_or_callback_and_python_warnings(capsys):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         fp.PersistentSampler(lambda x: -0.5 * np.sum(x ** 2, axis=1), box, n_active=32, precondition=False).run()
+    x = np.random.default_rng(1).normal(size=(200, 3))
+    with pytest.warns(UserWarning, match="column 'c' is not a parameter"):
+        fp.train_flow(x, box, names=["a", "b", "c"], epochs=1, layers=1, hidden=4)
 
 
 def test_run_plots_live_in_the_package(tmp_path):
