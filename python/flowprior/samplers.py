@@ -478,9 +478,11 @@ class EnsembleSampler:
 
     def get_autocorr_time(self, discard=0, thin=1, c=5.0, tol=50.0, quiet=False):
         """Integrated autocorrelation time per parameter, in steps (emcee's estimator). A chain shorter than
-        tol * tau raises AutocorrError, whose .tau holds the estimate; quiet=True warns and returns it (emcee)."""
-        tau = chain_autocorr_time(self._need_chain(), discard, c, tol, quiet)
-        return tau / _integer("thin", thin, 1)
+        tol * tau raises AutocorrError, whose .tau holds the estimate; quiet=True warns and returns it (emcee).
+        thin is accepted for emcee's signature: tau is always estimated on every step, in steps (emcee's thin *
+        tau of the thinned chain estimates the same)."""
+        _integer("thin", thin, 1)
+        return chain_autocorr_time(self._need_chain(), discard, c, tol, quiet)
 
     def diagnostics(self, discard=None):
         """dict: acceptance, autocorrelation times, ESS, split R-hat, mean, covariance, warnings
