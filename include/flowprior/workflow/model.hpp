@@ -65,7 +65,8 @@ struct PrepareContext {
 class ModelFamily {
  public:
   virtual ~ModelFamily() = default;
-  // [model] with name = this family's name: settings shared by its datasets. Families without shared settings
+  // [model] with name = this family's name, or [models.NAME] with kind = this family's name: settings shared by
+  // the datasets that name it. Families without shared settings
   // refuse the table.
   virtual void read_shared(ConfigTable& table);
   // The parameter box of the model when [parameters] is absent (nullopt: [parameters] is required).
