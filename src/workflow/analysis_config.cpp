@@ -237,6 +237,12 @@ AnalysisConfig parse_analysis_config(const std::string& text, const std::string&
         bool found = false;
         for (const auto& d : c.datasets) found = found || d.name == name;
         if (!found) throw Error(sr.where("datasets"), "unknown dataset \"" + name + "\"");
+        if (std::count(s.datasets.begin(), s.datasets.end(), name) > 1)
+          throw Error(sr.where("datasets"), "dataset \"" + name + "\" is listed twice");
+        for (const auto& other : c.stages)
+          if (std::find(other.datasets.begin(), other.datasets.end(), name) != other.datasets.end())
+            throw Error(sr.where("datasets"), "dataset \"" + name + "\" is already in stage \"" + other.name +
+                                                  "\": each dataset enters the analysis once");
       }
       std::string prior = i == 0 ? "uniform" : "flow";
       sr.get_string("prior", prior);
