@@ -232,7 +232,15 @@ AnalysisConfig parse_analysis_config(const std::string& text, const std::string&
       for (const auto& other : c.stages)
         if (other.name == s.name) throw Error(sr.where("name"), "duplicate stage name \"" + s.name + "\"");
       s.datasets = sr.get_strings("datasets");
-      if (s.datasets.empty()) throw Error(sr.where("datasets"), "missing key: the stage's datasets");
+      sr.get_path("posterior", s.posterior_file);
+      sr.get_int("discard", s.discard);
+      if (!s.posterior_file.empty() && i > 0)
+        throw Error(sr.where("posterior"), "only the first stage can come from a file (an earlier posterior); later "
+                                           "stages are sampled with the flow prior of the stage before");
+      if (s.posterior_file.empty() && sr.has("discard"))
+        throw Error(sr.where("discard"), "discard applies to a stage posterior from an emcee chain (posterior = ...)");
+      if (s.datasets.empty() && s.posterior_file.empty())
+        throw Error(sr.where("datasets"), "missing key: the stage's datasets");
       for (const auto& name : s.datasets) {
         bool found = false;
         for (const auto& d : c.datasets) found = found || d.name == name;
@@ -364,6 +372,10 @@ AnalysisConfig parse_analysis_config(const std::string& text, const std::string&
   check_start(c.joint_sampler, "joint.start", -1);
   if (c.checks.reverse_order && c.stages.size() < 2)
     throw Error(ErrorContext{.file = source, .parameter = "checks.reverse_order"}, "needs at least two stages");
+  if (c.checks.reverse_order && c.stages[0].datasets.empty())
+    throw Error(ErrorContext{.file = source, .line = c.stages[0].line, .parameter = "checks.reverse_order"},
+                "needs the datasets of stage '" + c.stages[0].name + "' (its posterior comes from a file): give them "
+                "with datasets = [...] or switch the reverse order off");
   if (c.checks.reverse_order_n_total > 0 && c.stages.back().sampler.kind != SamplerKind::smc)
     throw Error(ErrorContext{.file = source, .parameter = "checks.reverse_order_n_total"},
                 "sets the SMC sample size of the reverse order's first stage, but that stage (a repeat of stage '" +

@@ -75,7 +75,11 @@ AnalysisResult run_analysis(const AnalysisConfig& original_config, const RunOpti
   ctx.forward = ctx.run_sequence(config.stages, StreamPurpose::stage, StreamPurpose::stage_flow);
   result.stages = ctx.forward.results;
 
-  if (config.joint) {  // all datasets, uniform prior
+  std::string no_joint = config.joint ? "" : "[joint] enabled = false";
+  for (const auto& s : config.stages)
+    if (no_joint.empty() && s.datasets.empty())
+      no_joint = "the posterior of stage '" + s.name + "' comes from a file without its datasets";
+  if (no_joint.empty()) {  // all datasets, uniform prior
     const std::vector<std::string> all = ctx.all_datasets();
     ctx.joint = ctx.run("joint", uniform_run_prior(config.box), all, config.joint_sampler,
                         ctx.seed(StreamPurpose::joint));
@@ -87,7 +91,7 @@ AnalysisResult run_analysis(const AnalysisConfig& original_config, const RunOpti
     result.comparison.model = last.name;
     result.comparison.reference = "joint";
   } else {
-    result.comparison.not_run = {"[joint] enabled = false"};
+    result.comparison.not_run = {no_joint};
   }
 
   for (const auto& check : config.check_list)

@@ -12,6 +12,7 @@
 #include "flowprior/density/defensive_mixture.hpp"
 #include "flowprior/flow/flow_file.hpp"
 #include "flowprior/flow/flow_on_box.hpp"
+#include "flowprior/workflow/imported_posterior.hpp"
 #include "flowprior/workflow/likelihood_builder.hpp"
 #include "workflow/file_helpers.hpp"
 
@@ -151,6 +152,7 @@ std::vector<StageConfig> reversed_stages(const AnalysisConfig& config) {
   const std::size_t n = config.stages.size();
   for (std::size_t k = 0; k < n; ++k) {
     StageConfig s = config.stages[n - 1 - k];  // its datasets and sampler settings
+    s.posterior_file.clear();                 // the reverse order samples every stage
     s.name = "reverse" + std::to_string(k + 1);
     s.prior = k == 0 ? PriorKind::uniform : config.stages[k].prior;
     s.epsilon = config.stages[k].epsilon;
@@ -191,7 +193,35 @@ Sequence RunContext::run_sequence(std::vector<StageConfig> configs, StreamPurpos
     record.sampler = to_string(sc.sampler.kind);
     std::shared_ptr<const FlowPrior> flow;
     json extra = json::object();
-    if (sc.prior != PriorKind::uniform) {
+    if (!sc.posterior_file.empty()) {  // an earlier posterior from elsewhere: read, not sampled
+      ImportedPosterior imported = import_posterior(sc.name, sc.posterior_file, sc.discard, sc.sampler.thin,
+                                                    config_.box, seed(stage, k));
+      status("stage '" + sc.name + "': " + imported.run.stop_reason + " (" +
+             std::to_string(imported.run.particles.size()) + " samples)");
+      save_run(imported.run, folder_);
+      out.imported_flow = imported.flow;
+      out.runs.push_back(std::move(imported.run));
+      out.flows.push_back(nullptr);
+      const RunOutput& r = out.runs.back();
+      record.prior = "file";
+      record.sampler = "none";
+      record.log_z = r.log_z;
+      record.log_z_err = r.log_z_err;
+      record.effective_size = r.effective_size;
+      record.stop_reason = r.stop_reason;
+      out.results.push_back(record);
+      continue;
+    }
+    if (k > 0 && !out.configs[k - 1].posterior_file.empty() && out.imported_flow && sc.prior != PriorKind::uniform) {
+      // The earlier posterior is a flow file: it is the prior as it is, no training.
+      flow = out.imported_flow;
+      FlowTraining training;
+      training.file = fs::path(out.configs[k - 1].posterior_file).filename().string();
+      training.loaded = true;
+      training.stop_reason = "flow file of the earlier posterior";
+      extra["flow"] = {{"file", training.file}, {"fnv1a", file_digest(out.configs[k - 1].posterior_file)}};
+      record.flow = training;
+    } else if (sc.prior != PriorKind::uniform) {
       FlowTraining training;
       flow = hand_over_flow(config_, out.runs.back(), sc.name, folder_, threads_, seed(flow_purpose, k), training);
       const TrainOptions& f = config_.flow;
@@ -280,6 +310,15 @@ std::vector<std::string> RunContext::datasets_before(std::size_t k) const {
   std::vector<std::vector<std::string>> lists;
   for (std::size_t i = 0; i < k; ++i) lists.push_back(config_.stages[i].datasets);
   return union_of(lists);
+}
+
+std::string RunContext::imported_before(std::size_t k) const {
+  for (std::size_t i = 0; i < k && i < config_.stages.size(); ++i)
+    if (!config_.stages[i].posterior_file.empty())
+      return "the posterior of stage '" + config_.stages[i].name + "' comes from " +
+             fs::path(config_.stages[i].posterior_file).filename().string() +
+             ": its likelihood and prior are not part of this run";
+  return {};
 }
 
 }  // namespace flowprior

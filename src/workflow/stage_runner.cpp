@@ -165,7 +165,9 @@ RunOutput run_ensemble(const RunRequest& q, const Box& box, Evaluator& evaluator
   return out;
 }
 
-void save(const RunOutput& out, const std::string& folder) {
+}  // namespace
+
+void save_run(const RunOutput& out, const std::string& folder) {
   const int d = out.particles.dim();
   std::vector<std::string> names = out.particles.names;
   names.insert(names.end(), {"weight", "log_likelihood", "log_prior"});
@@ -187,6 +189,8 @@ void save(const RunOutput& out, const std::string& folder) {
                               {"posterior", out.name + "_posterior.csv"}};
   write_file_atomically(path_in(folder, out.name + ".done"), marker.dump(2) + "\n");
 }
+
+namespace {
 
 double json_number(const nlohmann::json& j, const char* key) {
   return j.contains(key) && j[key].is_number() ? j[key].get<double>() : std::numeric_limits<double>::quiet_NaN();
@@ -272,7 +276,7 @@ RunOutput run_or_load(const RunRequest& q, const Box& box) {
   out.diagnostics["log_z"] = out.log_z;
   out.diagnostics["log_z_err"] = out.log_z_err;
   out.diagnostics["effective_size"] = out.effective_size;
-  save(out, q.folder);
+  save_run(out, q.folder);
   return out;
 }
 

@@ -256,6 +256,50 @@ TEST(Workflow, KlAndJeffreysHandOversMatchExact) {
   }
 }
 
+// Stage 1 from an earlier posterior brought as a file (issue 17): a CSV of weighted samples, an emcee-layout chain
+// (discard) and a flow file. Stage 2 then matches the exact sequential answer, the joint run agrees, and the checks
+// that need stage 1's likelihood say why they do not apply.
+TEST(Workflow, FirstStageFromCsvChainOrFlowFileMatchesExact) {
+  const fs::path base = fresh_dir("import_base");
+  run_analysis(read_analysis_config(write_problem(base, 0.0, "[checks]\ntension = false\nlost_modes = false\n")));
+  const fs::path chain_dir = fresh_dir("import_chain");
+  {
+    const std::string path = write_problem(chain_dir, 0.0, "[checks]\ntension = false\nlost_modes = false\n");
+    std::stringstream text;
+    text << std::ifstream(path).rdbuf();
+    std::string toml = text.str();
+    const std::string smc = "prior = \"uniform\"\nsampler = \"smc\"\n";
+    toml.replace(toml.find(smc), smc.size(), "prior = \"uniform\"\nsampler = \"ensemble\"\nwalkers = 16\n"
+                                             "steps = 1500\nburn_in = 300\n");
+    std::ofstream(path) << toml;
+    run_analysis(read_analysis_config(path));
+  }
+  const std::vector<std::pair<std::string, std::string>> sources = {
+      {"csv", "posterior = \"" + (base / "run" / "stage1.csv").string() + "\"\n"},
+      {"chain", "posterior = \"" + (chain_dir / "run" / "stage1.h5").string() + "\"\ndiscard = 300\n"},
+      {"flow", "posterior = \"" + (base / "run" / "flow_stage2.json").string() + "\"\n"}};
+  const auto eab = exact_posterior({dataset_a(), dataset_b()}, log_volume());
+  for (const auto& [kind, keys] : sources) {
+    const fs::path dir = fresh_dir("from_" + kind);
+    const std::string path = write_problem(dir, 0.0);
+    std::stringstream text;
+    text << std::ifstream(path).rdbuf();
+    std::string toml = text.str();
+    const std::string stage1 = "name = \"stage1\"\ndatasets = [\"A\"]\n";
+    toml.replace(toml.find(stage1), stage1.size(), stage1 + keys);
+    std::ofstream(path) << toml;
+    const nlohmann::json s = run_analysis(read_analysis_config(path)).to_json();
+    SCOPED_TRACE(kind);
+    expect_moments((dir / "run" / "stage2.csv").string(), eab, 1.0);
+    EXPECT_EQ(s["comparison"]["verdict"], "consistent") << s["comparison"].dump(2);
+    EXPECT_EQ(s["stages"]["stage1"]["prior"], "file");
+    EXPECT_NE(s["flow_prior_check"]["skipped"].get<std::string>().find("comes from"), std::string::npos);
+    EXPECT_NE(s["tension"]["skipped"].get<std::string>().find("comes from"), std::string::npos);
+    EXPECT_EQ(s["stages"]["stage2"].value("flow_loaded", false), kind == "flow");
+    EXPECT_TRUE(fs::exists(dir / "run" / "stage1_posterior.csv"));
+  }
+}
+
 TEST(Workflow, FlowEnsembleHandOverMatchesExactAndResumes) {
   const fs::path dir = fresh_dir("flow_ensemble");
   AnalysisConfig config = read_analysis_config(write_problem(dir, 0.0));

@@ -77,6 +77,11 @@ struct StageConfig {
   PriorKind prior = PriorKind::uniform;
   double epsilon = 0.1;  // mixture weight of the uniform component
   SamplerConfig sampler;
+  // `posterior = "FILE"` (first stage only): an earlier posterior from elsewhere instead of a run
+  // (workflow/imported_posterior.hpp); `discard` steps of an emcee chain are dropped and every `thin`-th kept
+  // (sampler.thin). The stage's datasets are then optional: they enter the joint run and the reverse order.
+  std::string posterior_file;
+  Index discard = 0;
   long line = -1;
 };
 

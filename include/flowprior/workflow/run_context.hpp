@@ -26,6 +26,7 @@ struct Sequence {
   std::vector<RunOutput> runs;
   std::vector<std::shared_ptr<const FlowPrior>> flows;  // null for uniform stages
   std::vector<StageResult> results;
+  std::shared_ptr<const FlowPrior> imported_flow;  // the first stage's posterior when it is a flow file
 };
 
 class RunContext {
@@ -56,6 +57,9 @@ class RunContext {
 
   // The datasets of every configured stage, in first-use order.
   std::vector<std::string> all_datasets() const;
+  // Why checks that reweight to the earlier stages' likelihood do not apply before stage k (an earlier posterior
+  // from a file), or empty.
+  std::string imported_before(std::size_t k) const;
   // The last configured stage with a flow (or mixture) prior, if any.
   std::optional<std::size_t> last_flow_stage() const;
   // The datasets of the configured stages before stage k (what its flow prior stands for).

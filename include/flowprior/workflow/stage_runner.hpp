@@ -61,6 +61,8 @@ struct RunRequest {
 };
 
 bool run_is_finished(const std::string& folder, const std::string& name);
+// Writes the run's files (NAME.csv, NAME_posterior.csv, NAME_diagnostics.json, then the marker NAME.done).
+void save_run(const RunOutput& out, const std::string& folder);
 // Loads the finished run, or runs it and writes its files (marker last).
 RunOutput run_or_load(const RunRequest& request, const Box& box);
 

@@ -29,6 +29,7 @@ class FitQualityCheck final : public Check {
     try {
       for (std::size_t k = 0; k < ctx.forward.runs.size(); ++k) {
         const RunOutput& run = ctx.forward.runs[k];
+        if (!ctx.config().stages[k].posterior_file.empty()) continue;  // not a run of this analysis
         r->runs[run.name] = fit_quality(ctx.config(), ctx.datasets_before(k + 1),
                                         run.particles.values.row(best_particle(run.log_likelihood, run.log_prior)));
       }

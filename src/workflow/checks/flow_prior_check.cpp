@@ -45,6 +45,7 @@ class FlowPriorCheck final : public Check {
     const std::optional<std::size_t> k = ctx.last_flow_stage();
     if (!k) r->skipped = "no stage with a flow prior";
     else if (!ctx.config().checks.flow_prior_check) r->skipped = "[checks] flow_prior = false";
+    else r->skipped = ctx.imported_before(*k);
     if (!r->skipped.empty()) return r;
     const RunOutput& run = ctx.forward.runs[*k];
     r->stage = run.name;

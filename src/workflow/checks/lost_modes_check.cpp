@@ -43,6 +43,7 @@ class LostModesCheck final : public Check {
     const std::optional<std::size_t> k = ctx.last_flow_stage();
     if (!k) r->skipped = "no stage with a flow prior";
     else if (!config.checks.lost_modes) r->skipped = "[checks] lost_modes = false";
+    else r->skipped = ctx.imported_before(*k);
     if (!r->skipped.empty()) return r;
     const StageConfig& sc = config.stages[*k];
     const std::shared_ptr<const FlowPrior>& flow = ctx.forward.flows[*k];

@@ -39,6 +39,7 @@ class TensionCheck final : public Check {
       if (std::find(a.begin(), a.end(), n) == a.end()) r->datasets_b.push_back(n);
     const RunOutput& first = ctx.forward.runs[0];
     if (!config.checks.tension) r->skipped = "[checks] tension = false";
+    else if (!config.stages[0].posterior_file.empty()) r->skipped = ctx.imported_before(1);
     else if (r->datasets_b.empty()) r->skipped = "every dataset is in the first stage";
     else if (!ctx.joint) r->skipped = "no joint run";
     else if (config.stages[0].prior != PriorKind::uniform || !std::isfinite(first.log_z))
