@@ -11,8 +11,10 @@
 // - The data rows are the output columns named by `observables`, or all output columns in order.
 #include <filesystem>
 #include <memory>
+#include <sstream>
 
 #include "flowprior/core/digest.hpp"
+#include "flowprior/core/log.hpp"
 #include "flowprior/core/rng.hpp"
 #include "flowprior/core/stream_purpose.hpp"
 #include "flowprior/workflow/analysis_config.hpp"
@@ -164,12 +166,26 @@ class TableFamily final : public ModelFamily {
     return std::make_shared<TableDatasetModel>(std::move(spec), std::string());
   }
 
-  std::map<std::string, EmulatorRecord> prepare(std::vector<DatasetConfig*> datasets, const Box&,
+  std::map<std::string, EmulatorRecord> prepare(std::vector<DatasetConfig*> datasets, const Box& box,
                                                 const PrepareContext& context) const override {
     namespace fs = std::filesystem;
     std::map<std::string, EmulatorRecord> records;
     for (DatasetConfig* d : datasets) {
       const auto spec = dynamic_cast<const TableDatasetModel&>(*d->model).spec();
+      // A design that stops short of the box leaves the sampler where the emulator extrapolates: said, not refused
+      // (the user may know the posterior lies inside).
+      for (std::size_t j = 0; j < spec->tables.parameters.size() && !context.load_only; ++j) {
+        const int c = box.index_of(spec->tables.parameters[j]);
+        const double lo = box.lower()[c], hi = box.upper()[c], margin = 0.05 * (hi - lo);
+        const auto col = spec->tables.design.col(static_cast<Index>(j));
+        if (col.minCoeff() > lo + margin || col.maxCoeff() < hi - margin) {
+          std::ostringstream m;
+          m << "dataset '" << d->name << "': the design " << spec->design << " spans [" << col.minCoeff() << ", "
+            << col.maxCoeff() << "] of " << spec->tables.parameters[j] << ", the box [" << lo << ", " << hi
+            << "]: the emulator extrapolates outside";
+          warn(m.str());
+        }
+      }
       UserEmulatorBuild build;
       build.name = "emulator_" + d->name;
       build.components = spec->components;
