@@ -75,6 +75,19 @@ GaussianLikelihood::GaussianLikelihood(GaussianDataset data, std::shared_ptr<con
   }
 }
 
+GaussianLikelihood::GaussianLikelihood(GaussianDataset data, std::shared_ptr<const Emulator> emulator,
+                                       std::vector<std::string> parameter_names)
+    : GaussianLikelihood(std::move(data), std::move(emulator)) {
+  const std::vector<std::string> own = parameter_names_;
+  for (const std::string& p : own) {
+    const auto it = std::find(parameter_names.begin(), parameter_names.end(), p);
+    if (it == parameter_names.end())
+      throw dataset_error(name_, "the emulator's parameter is not among the analysis parameters", p);
+    inputs_.push_back(static_cast<int>(it - parameter_names.begin()));
+  }
+  parameter_names_ = std::move(parameter_names);
+}
+
 GaussianLikelihood::GaussianLikelihood(GaussianDataset data, DirectModel model,
                                        std::vector<std::string> parameter_names,
                                        std::vector<std::string> model_outputs)
@@ -98,7 +111,11 @@ void GaussianLikelihood::predict(const MatrixXd& x, MatrixXd& mean, MatrixXd& co
                                    std::to_string(dim()) + " parameters");
   }
   MatrixXd full;
-  if (emulator_) {
+  if (emulator_ && !inputs_.empty()) {
+    MatrixXd picked(x.rows(), static_cast<Index>(inputs_.size()));
+    for (std::size_t k = 0; k < inputs_.size(); ++k) picked.col(static_cast<Index>(k)) = x.col(inputs_[k]);
+    emulator_->predict(picked, full, component_variance);
+  } else if (emulator_) {
     emulator_->predict(x, full, component_variance);
   } else {
     model_(x, full);

@@ -39,6 +39,8 @@ ModelRegistry builtin_models() {
   r.add("quadratic", make_quadratic_family);       // models/matrix_models.cpp
   r.add("emulator", make_emulator_file_family);    // models/emulator_file_model.cpp
   r.add("hotspot", make_hotspot_family);           // models/hotspot_model.cpp
+  r.add("table", make_table_family);               // models/table_model.cpp
+  r.add("command", make_command_family);           // models/command_model.cpp
   return r;
 }
 

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 
@@ -122,6 +123,32 @@ TEST(GaussianLikelihood, DoesNotChangeWithBatchSize) {
         EXPECT_EQ(part[i], all[start + i]) << "batch " << batch << " row " << start + i;
       }
     }
+  }
+}
+
+// An emulator of some of the analysis parameters: its columns are picked from the points by name, in any order,
+// bitwise the same as the emulator's own likelihood; the other columns change nothing; a missing one is an Error.
+TEST(GaussianLikelihood, EmulatorOnSomeParametersPicksItsColumnsByName) {
+  const GaussianLikelihood own(dataset({"y0", "y4", "y5"}), small_emulator());
+  std::vector<std::string> names = analytic_box().names();
+  std::reverse(names.begin(), names.end());
+  names.insert(names.begin() + 2, "extra");
+  const GaussianLikelihood wide(dataset({"y0", "y4", "y5"}), small_emulator(), names);
+  EXPECT_EQ(wide.names(), names);
+  const MatrixXd x = maximin_latin_hypercube(analytic_box(), 20, {.seed = 43});
+  MatrixXd wx(x.rows(), static_cast<Index>(names.size()));
+  const int d = static_cast<int>(x.cols());
+  for (int j = 0; j < d; ++j) wx.col(j < 2 ? j : j + 1) = x.col(d - 1 - j);
+  wx.col(2).setLinSpaced(-3.0, 7.0);
+  EXPECT_EQ(wide.log_prob(wx), own.log_prob(x));
+  std::vector<std::string> missing = analytic_box().names();
+  const std::string gone = missing.back();
+  missing.pop_back();
+  try {
+    GaussianLikelihood(dataset({"y0"}), small_emulator(), missing);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(gone), std::string::npos) << e.what();
   }
 }
 

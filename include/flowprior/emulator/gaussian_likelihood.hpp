@@ -42,6 +42,11 @@ class GaussianLikelihood : public LogDensity {
   // (checked here only for a direct model: with an emulator the emulator covariance may make C PD, and a C that
   // is not PD at some x is an Error naming dataset and row at evaluation).
   GaussianLikelihood(GaussianDataset data, std::shared_ptr<const Emulator> emulator);
+  // An emulator of some of the parameters: points have the columns `parameter_names` (e.g. the analysis box) and
+  // the emulator's parameters are picked from them by name, in any order; the others do not affect this dataset.
+  // Error naming the emulator parameter that is not among `parameter_names`.
+  GaussianLikelihood(GaussianDataset data, std::shared_ptr<const Emulator> emulator,
+                     std::vector<std::string> parameter_names);
   GaussianLikelihood(GaussianDataset data, DirectModel model, std::vector<std::string> parameter_names,
                      std::vector<std::string> model_outputs);
 
@@ -66,6 +71,7 @@ class GaussianLikelihood : public LogDensity {
   ObservableScale scale_ = ObservableScale::linear;
   std::vector<std::string> parameter_names_;
   std::vector<int> columns_;  // dataset observable i = model output columns_[i]
+  std::vector<int> inputs_;   // emulator parameter k = column inputs_[k] of the points (empty: all, in order)
   VectorXd observed_;
   MatrixXd experimental_;
   std::shared_ptr<const Emulator> emulator_;

@@ -26,7 +26,8 @@ class ModelRegistry {
   std::map<std::string, Factory> factories_;
 };
 
-// linear, quadratic, emulator (a dataset's `emulator = "FILE"`), hotspot (the built-in HotSpot-UPC model).
+// linear, quadratic, emulator (a dataset's `emulator = "FILE"`), hotspot (the built-in HotSpot-UPC model), table
+// (a dataset's `design = ...`, `outputs = ...`) and command ([models.NAME] command = "...").
 ModelRegistry builtin_models();
 
 // The built-in families' factories (each defined in its own file of src/workflow/models/).
@@ -34,5 +35,7 @@ std::shared_ptr<ModelFamily> make_linear_family();
 std::shared_ptr<ModelFamily> make_quadratic_family();
 std::shared_ptr<ModelFamily> make_emulator_file_family();
 std::shared_ptr<ModelFamily> make_hotspot_family();
+std::shared_ptr<ModelFamily> make_table_family();    // design = "..." datasets: an emulator of the user's tables
+std::shared_ptr<ModelFamily> make_command_family();  // [models.NAME] command = "...": a user's simulator
 
 }  // namespace flowprior
