@@ -130,7 +130,9 @@ class PersistentSampler:
     """Persistent-sampling SMC (pocoMC's algorithm) in C++: evidence and posterior.
 
     PersistentSampler(log_likelihood, prior, n_active=256, ...).run() -> SmcResult with numpy arrays (x, weights,
-    posterior, ...), log_z, log_z_err, iterations (dict of arrays) and summary() (dict).
+    posterior, ...), log_z, log_z_err (the reported evidence: importance sampling from the final flow when
+    precondition=True, else persistent sampling; log_z_method says which), log_z_ps / log_z_ps_err and
+    log_z_is / log_z_is_err (both estimates), iterations (dict of arrays) and summary() (dict).
     Options: n_active, n_effective, n_total, warmup_blocks, dynamic_ess, precondition, kernel, max_correlation,
     max_steps, max_iterations, max_likelihood_calls, seed, posterior_size, checkpoint, resume, progress,
     flow_arch, flow_layers, flow_hidden, flow_epochs, flow_patience, flow_max_rows, evidence_samples.

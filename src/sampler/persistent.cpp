@@ -115,6 +115,7 @@ SmcResult PersistentSampler::run(const PriorModel& prior, const LogDensity& like
                 std::to_string(d) + ")");
   if (o.n_active < 2) throw Error(ErrorContext{.parameter = "n_active"}, "needs at least 2 particles");
   if (!(o.n_effective > 1)) throw Error(ErrorContext{.parameter = "n_effective"}, "must exceed 1");
+  if (o.evidence_samples < 0) throw Error(ErrorContext{.parameter = "evidence_samples"}, "must be at least 0");
   if (o.warmup_blocks < 1) throw Error(ErrorContext{.parameter = "warmup_blocks"}, "must be at least 1");
   if (!prior.sample) throw Error("persistent sampler: the prior model has no sampler");
 
@@ -310,7 +311,7 @@ SmcResult PersistentSampler::run(const PriorModel& prior, const LogDensity& like
   result.weights = normalized_from_log(log_w);
   result.log_likelihood = s.weights.log_likelihood();
   result.log_prior = s.log_prior;
-  result.log_z = s.weights.log_evidence(1.0);
+  result.log_z_ps = s.weights.log_evidence(1.0);
   {
     // Path term: each tempering step t reweights by ESS_t of N_t stored particles, Var(log Z_t/Z_{t-1}) ~
     // 1/ESS_t - 1/N_t (chi^2 of the incremental weights over N_t); plus the stratified term of the final weights.
@@ -322,7 +323,7 @@ SmcResult PersistentSampler::run(const PriorModel& prior, const LogDensity& like
       stored += o.n_active;
     }
     const double strat = s.weights.log_evidence_error(1.0);
-    result.log_z_err = std::sqrt(var + strat * strat);
+    result.log_z_ps_err = std::sqrt(var + strat * strat);
   }
   result.ess = 1.0 / result.weights.squaredNorm();
   result.converged = stop_reason == "converged";
@@ -338,6 +339,7 @@ SmcResult PersistentSampler::run(const PriorModel& prior, const LogDensity& like
   }
   result.log_z_is = NAN;
   result.log_z_is_err = NAN;
+  result.log_z_is_ess = NAN;
   if (flow && flow->trained() && o.evidence_samples > 0) {
     // Importance sampling from the final flow; divided by all draws (also those outside the prior's support).
     Rng rng(o.seed, stream_id({kEvidence}));
@@ -356,6 +358,7 @@ SmcResult PersistentSampler::run(const PriorModel& prior, const LogDensity& like
     }
     const double log_n = std::log(static_cast<double>(n));
     result.log_z_is = log_sum_exp(lw) - log_n;
+    result.log_z_is_ess = ess_from_log_weights(lw);
     Rng boot(o.seed, stream_id({kEvidence, 1}));
     const int n_boot = 200;
     double sum = 0, sum2 = 0;
@@ -369,11 +372,17 @@ SmcResult PersistentSampler::run(const PriorModel& prior, const LogDensity& like
     result.log_z_is_err = std::sqrt(std::max(0.0, sum2 / n_boot - (sum / n_boot) * (sum / n_boot)));
     result.likelihood_calls = s.likelihood_calls;
   }
+  const bool use_is = std::isfinite(result.log_z_is) && std::isfinite(result.log_z_is_err);
+  result.log_z = use_is ? result.log_z_is : result.log_z_ps;
+  result.log_z_err = use_is ? result.log_z_is_err : result.log_z_ps_err;
+  result.log_z_method = use_is ? "importance" : "persistent";
   result.wall_seconds =
       s.wall_seconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (o.progress)
     status("smc: " + stop_reason + " after " + std::to_string(s.iteration) + " iterations, log Z = " +
-           fmt(result.log_z, 7) + " +- " + fmt(result.log_z_err, 2) + ", ESS " + fmt(result.ess, 5) + ", " +
+           fmt(result.log_z, 7) + " +- " + fmt(result.log_z_err, 2) + " (" + result.log_z_method +
+           (use_is ? "; persistent " + fmt(result.log_z_ps, 7) + " +- " + fmt(result.log_z_ps_err, 2) : std::string()) +
+           "), ESS " + fmt(result.ess, 5) + ", " +
            std::to_string(result.likelihood_calls) + " likelihood calls");
   return result;
 }
