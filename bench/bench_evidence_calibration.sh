@@ -6,6 +6,8 @@
 # is missing. Order: seeds 1-5 at d = 10, 20, 30 first, then seeds 6-20 at d = 10, 20 (a partial run stays balanced).
 # Summarise with bench/evidence_calibration_table.py OUT_DIR.
 # Usage: bench/bench_evidence_calibration.sh BUILD_DIR OUT_DIR [max_seed=20] [max_seed_d30=5]
+# DIMS="10 20 30" (environment) restricts the dimensions, e.g. to run a second worker on d = 10 into another
+# OUT_DIR (the table script merges folders).
 # The runs are single-threaded (--threads 1, OpenBLAS/OpenMP pinned to 1); run it niced on a shared machine.
 set -euo pipefail
 build=${1:?usage: bench_evidence_calibration.sh BUILD_DIR OUT_DIR [max_seed] [max_seed_d30]}
@@ -24,7 +26,7 @@ one() {  # target dim seed
   echo "$(date -u +%T) $1 d=$2 seed=$3 done"
 }
 for seed in $(seq 1 "$max_seed"); do
-  for d in 10 20 30; do
+  for d in ${DIMS:-10 20 30}; do
     if [ "$d" = 30 ] && [ "$seed" -gt "$max_seed_30" ]; then continue; fi
     for t in $targets; do one "$t" "$d" "$seed"; done
   done

@@ -3,7 +3,7 @@
 
 Per target and dimension: seeds run, mean error, max |error|, rms pull and mean pull (pull = error / reported sd) of
 the reported evidence (log_z, log_z_err), then the same error figures for the persistent-sampling estimate
-(log_z_ps). Usage: bench/evidence_calibration_table.py OUT_DIR
+(log_z_ps). Usage: bench/evidence_calibration_table.py OUT_DIR [OUT_DIR ...] (a run found twice counts once)
 """
 import glob
 import json
@@ -13,11 +13,16 @@ import sys
 from collections import defaultdict
 
 
-def main(folder):
+def main(folders):
     runs = defaultdict(list)
-    for path in sorted(glob.glob(os.path.join(folder, "*.json"))):
-        j = json.load(open(path))
-        runs[(j["target"], j["dim"])].append(j)
+    seen = set()
+    for folder in folders:
+        for path in sorted(glob.glob(os.path.join(folder, "*.json"))):
+            j = json.load(open(path))
+            if (j["target"], j["dim"], j["seed"]) in seen:
+                continue
+            seen.add((j["target"], j["dim"], j["seed"]))
+            runs[(j["target"], j["dim"])].append(j)
     print("| target | d | seeds | method | mean error | max \\|error\\| | rms pull | mean pull | mean sd "
           "| PS mean error | PS max \\|error\\| | PS rms pull | calls / run | wall s / run |")
     print("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -39,4 +44,4 @@ def main(folder):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "evidence_calibration")
+    main(sys.argv[1:] or ["evidence_calibration"])
