@@ -520,7 +520,9 @@ class PersistentSampler:
     """Persistent-sampling SMC (pocoMC's algorithm) in C++: evidence and posterior.
 
     PersistentSampler(log_likelihood, prior, n_active=256, ...).run() -> SmcResult with numpy arrays (x, weights,
-    posterior, ...), log_z, log_z_err, iterations (dict of arrays) and summary() (dict); posterior() and
+    posterior, ...), log_z, log_z_err (the reported evidence: importance sampling from the final flow when
+    preconditioned, else persistent sampling; log_z_method says which), log_z_ps / log_z_ps_err and
+    log_z_is / log_z_is_err (both estimates), iterations (dict of arrays) and summary() (dict); posterior() and
     evidence() as pocoMC's.
 
     log_likelihood: f(x (B, d)) -> (B,) (vectorize=False: f(theta (d,)) -> float; args/kwargs passed on), or a

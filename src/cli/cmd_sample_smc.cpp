@@ -1,6 +1,8 @@
 // `flowprior sample --sampler smc`: the persistent sampler (flow-preconditioned t-pCN by default, --no-flow for
 // random-walk Metropolis) on a built-in target. --out run.h5 writes the whole run, --out posterior.csv the
-// equal-weight posterior (header x1..xd); --json the summary (log_z, log_z_err, likelihood_calls, wall_seconds, ...).
+// equal-weight posterior (header x1..xd); --json the summary (log_z, log_z_err, log_z_method, log_z_ps, log_z_is,
+// likelihood_calls, wall_seconds, ...): log_z is the flow importance-sampling evidence, or without a flow the
+// persistent-sampling one.
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -25,7 +27,7 @@ struct SmcCli {
   int max_steps = 100;
   bool static_ess = false;
   long posterior_size = 0;
-  long evidence_samples = -1;  // -1: 4096 with a flow, else 0
+  long evidence_samples = -1;  // -1: the sampler's default (PersistentOptions::evidence_samples)
   std::string checkpoint;
   bool resume = false;
   int max_iterations = 1000;
@@ -59,7 +61,7 @@ void run_smc(const SampleCommon& common, const SmcCli& c) {
   o.mutation.max_steps = c.max_steps;
   o.dynamic_ess = !c.static_ess;
   o.posterior_size = c.posterior_size;
-  o.evidence_samples = c.evidence_samples >= 0 ? c.evidence_samples : (c.no_flow ? 0 : 4096);
+  if (c.evidence_samples >= 0) o.evidence_samples = c.evidence_samples;
   o.checkpoint = c.checkpoint;
   o.resume = c.resume;
   o.max_iterations = c.max_iterations;
@@ -104,7 +106,7 @@ SampleRunner add_smc_options(CLI::App& sample) {
   g->add_option("--max-steps", c->max_steps, "smc: at most this many MCMC steps per iteration");
   g->add_flag("--static-ess", c->static_ess, "smc: keep n_effective fixed (no dynamic ESS rule)");
   g->add_option("--posterior-size", c->posterior_size, "smc: size of the equal-weight sample (default: ESS)");
-  g->add_option("--evidence-samples", c->evidence_samples, "smc: flow importance-sampling evidence draws (0: off)");
+  g->add_option("--evidence-samples", c->evidence_samples, "smc: draws from the final flow for the reported evidence (default 4096; 0: report the persistent-sampling one)");
   g->add_option("--checkpoint", c->checkpoint, "smc: checkpoint file written after every iteration (--resume continues it)");
   // --resume and --no-progress may already belong to the subcommand (ensemble sampler): share them then.
   CLI::Option* resume = sample.get_option_no_throw("--resume");

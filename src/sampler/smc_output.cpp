@@ -42,13 +42,15 @@ void write_string_attribute(H5::H5Object& obj, const std::string& name, const st
 nlohmann::json smc_summary_json(const SmcResult& r, const nlohmann::json& extra) {
   nlohmann::json j;
   j["sampler"] = "smc";
+  // The reported evidence and which estimate it is; both estimates also under their own names.
   j["log_z"] = number_or_null(r.log_z);
   j["log_z_err"] = number_or_null(r.log_z_err);
-  j["log_z_method"] = "persistent sampling; error = sqrt(sum_t (1/ESS_t - 1/N_t) + stratified block variance)";
-  if (std::isfinite(r.log_z_is)) {
-    j["log_z_is"] = r.log_z_is;
-    j["log_z_is_err"] = number_or_null(r.log_z_is_err);
-  }
+  j["log_z_method"] = r.log_z_method.empty() ? "persistent" : r.log_z_method;
+  j["log_z_ps"] = number_or_null(r.log_z_ps);
+  j["log_z_ps_err"] = number_or_null(r.log_z_ps_err);
+  j["log_z_is"] = number_or_null(r.log_z_is);
+  j["log_z_is_err"] = number_or_null(r.log_z_is_err);
+  j["log_z_is_ess"] = number_or_null(r.log_z_is_ess);
   j["likelihood_calls"] = r.likelihood_calls;
   j["wall_seconds"] = r.wall_seconds;
   j["iterations"] = r.iterations.size();

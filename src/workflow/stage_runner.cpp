@@ -43,7 +43,11 @@ nlohmann::json smc_diagnostics(const SmcResult& r) {
   return nlohmann::json{{"sampler", "smc"},          {"converged", r.converged},
                         {"stop_reason", r.stop_reason}, {"ess", r.ess},
                         {"likelihood_calls", r.likelihood_calls}, {"wall_seconds", r.wall_seconds},
-                        {"iterations", it}};
+                        {"iterations", it},
+                        // log_z of the run is the reported evidence (log_z_method); both estimates for comparison
+                        {"log_z_method", r.log_z_method},
+                        {"log_z_ps", r.log_z_ps}, {"log_z_ps_err", r.log_z_ps_err},
+                        {"log_z_is", r.log_z_is}, {"log_z_is_err", r.log_z_is_err}};
 }
 
 RunOutput run_smc(const RunRequest& q, const Box& box, Evaluator& evaluator) {

@@ -9,7 +9,7 @@ run --out "$tmp/post.csv" --json "$tmp/r.json"
 [ "$(head -1 "$tmp/post.csv")" = "x1,x2" ] || { echo "bad CSV header"; exit 1; }
 [ "$(wc -l < "$tmp/post.csv")" -gt 100 ] || { echo "posterior too small"; exit 1; }
 num() { grep "\"$1\":" "$2" | head -1 | sed 's/.*: *//; s/,$//'; }
-for key in log_z log_z_err likelihood_calls wall_seconds iterations posterior_mean; do
+for key in log_z log_z_err log_z_method log_z_ps log_z_ps_err log_z_is likelihood_calls wall_seconds iterations posterior_mean; do
   grep -q "\"$key\":" "$tmp/r.json" || { echo "JSON lacks $key"; exit 1; }
 done
 awk -v z="$(num log_z "$tmp/r.json")" -v e="$(num log_z_err "$tmp/r.json")" -v x=-1.746 'BEGIN {

@@ -14,8 +14,10 @@
 
 namespace flowprior {
 
-// log_z, log_z_err, (log_z_is, log_z_is_err when present), likelihood_calls, wall_seconds, iterations, ess,
-// converged, stop_reason, posterior_mean, names; `extra` is merged in (target, options, ...).
+// log_z, log_z_err (the reported evidence), log_z_method ("importance": from the final flow, or "persistent"),
+// log_z_ps, log_z_ps_err (persistent-sampling estimate), log_z_is, log_z_is_err, log_z_is_ess (null without a flow),
+// likelihood_calls, wall_seconds, iterations, ess, converged, stop_reason, posterior_mean, names; `extra` is merged
+// in (target, options, ...). /iterations/log_z of the HDF5 file is the persistent-sampling estimate at each beta.
 nlohmann::json smc_summary_json(const SmcResult& result, const nlohmann::json& extra = nlohmann::json::object());
 void write_smc_json(const std::string& path, const nlohmann::json& summary);
 void write_smc_posterior_csv(const std::string& path, const SmcResult& result);
