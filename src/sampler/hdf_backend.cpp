@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "flowprior/core/error.hpp"
+#include "flowprior/core/output_file.hpp"
 #include "flowprior/core/log.hpp"
 
 namespace flowprior {
@@ -85,8 +86,11 @@ HdfChainWriter::HdfChainWriter(std::string path, HdfWriterOptions options, int w
 std::unique_ptr<HdfChainWriter> HdfChainWriter::create(const std::string& path, int walkers, int dim,
                                                        const ChainFileMetadata& metadata, HdfWriterOptions options) {
   H5::Exception::dontPrint();
+  // The chain grows in place (resumable), so no temporary file: but never a device, a folder or a read-only file;
+  // a symlink is followed (core/output_file.hpp).
+  const OutputTarget target = prepare_output(path, /*need_regular_file=*/true);
   try {
-    H5::H5File file(path, H5F_ACC_TRUNC);
+    H5::H5File file(target.path, H5F_ACC_TRUNC);
     H5::Group g = file.createGroup(options.group);
     write_string_attr(g, "version", std::string("flowprior-") + kFlowpriorVersion);
     write_scalar_attr(g, "nwalkers", H5::PredType::NATIVE_INT64, static_cast<std::int64_t>(walkers));

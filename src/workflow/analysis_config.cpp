@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 #include <toml++/toml.h>
 
 #include "flowprior/core/error.hpp"
 #include "flowprior/io/params_toml.hpp"
+#include "flowprior/workflow/config_checks.hpp"
 
 namespace flowprior {
 namespace {
@@ -44,6 +46,8 @@ class TableReader {
       if (!n->is_integer()) throw Error(where(key), std::string("must be ") + type_name);
       const auto v = n->as_integer()->get();
       if (v < 0) throw Error(where(key), "must not be negative");
+      if (static_cast<std::uint64_t>(v) > static_cast<std::uint64_t>(std::numeric_limits<T>::max()))
+        throw Error(where(key), "is too large (at most " + std::to_string(std::numeric_limits<T>::max()) + ")");
       out = static_cast<T>(v);
     } else {
       auto v = n->value_exact<T>();
@@ -500,6 +504,7 @@ AnalysisConfig parse_analysis_config(const std::string& text, const std::string&
     throw Error(ErrorContext{.file = source, .parameter = "checks.reverse_order_n_total"},
                 "sets the SMC sample size of the reverse order's first stage, but that stage (a repeat of stage '" +
                     c.stages.back().name + "') uses the ensemble sampler");
+  check_analysis_config(c);  // checks across keys, before any work (workflow/config_checks.hpp)
   return c;
 }
 
