@@ -35,7 +35,11 @@ void write_scalar_attr(H5::H5Object& obj, const std::string& name, const H5::Pre
 std::int64_t read_int_attr(const H5::H5Object& obj, const std::string& name, const std::string& path) {
   if (!obj.attrExists(name)) throw Error(ErrorContext{.file = path, .parameter = name}, "attribute missing");
   std::int64_t v = 0;
-  obj.openAttribute(name).read(H5::PredType::NATIVE_INT64, &v);
+  H5::Attribute attr = obj.openAttribute(name);
+  // read() fills every element: a damaged file's array attribute would write past v
+  if (attr.getSpace().getSimpleExtentNpoints() != 1)
+    throw Error(ErrorContext{.file = path, .parameter = name}, "attribute is not a single number");
+  attr.read(H5::PredType::NATIVE_INT64, &v);
   return v;
 }
 
@@ -236,7 +240,11 @@ ChainFile read_chain_file(const std::string& path, const std::string& group) {
     auto& meta = out.metadata;
     meta.version = read_string_attr(g, "version");
     meta.flowprior = read_string_attr(g, "format") == kFormat;
+    if (walkers < 1 || dim < 1 || iteration < 0 || walkers > (1 << 24) || dim > (1 << 24))
+      throw Error(ErrorContext{.file = path}, "nwalkers, ndim or iteration out of range");
     if (meta.flowprior) {
+      if (!g.attrExists("seed") || g.openAttribute("seed").getSpace().getSimpleExtentNpoints() != 1)
+        throw Error(ErrorContext{.file = path, .parameter = "seed"}, "attribute missing or not a single number");
       g.openAttribute("seed").read(H5::PredType::NATIVE_UINT64, &meta.seed);
       meta.moves = read_string_attr(g, "moves");
       meta.target = read_string_attr(g, "target");
@@ -254,6 +262,8 @@ ChainFile read_chain_file(const std::string& path, const std::string& group) {
     ls.getSpace().getSimpleExtentDims(ldims);
     if (cdims[0] < n || cdims[1] != w || cdims[2] != d || ldims[0] < n || ldims[1] != w)
       throw Error(ErrorContext{.file = path}, "datasets are smaller than nwalkers/ndim/iteration say");
+    if (static_cast<double>(n) * static_cast<double>(w) * static_cast<double>(d) > 2e9)
+      throw Error(ErrorContext{.file = path}, "the chain is too large to read into memory");
     std::vector<double> x(n * w * d), lp(n * w);
     if (n > 0) {
       H5::DataSpace space = cs.getSpace();
@@ -266,7 +276,19 @@ ChainFile read_chain_file(const std::string& path, const std::string& group) {
       ls.read(lp.data(), H5::PredType::NATIVE_DOUBLE, H5::DataSpace(2, lcount), lspace);
     }
     VectorXd accepted(walkers);
+    // Per-step flags (ours) when they cover every stored step; a chain that emcee continued (run_mcmc on our file)
+    // has fewer flag rows than `iteration`, and then emcee's running totals in `accepted` are the answer.
+    bool flags_cover = false;
     if (g.nameExists("accepted_steps")) {
+      H5::DataSet as = g.openDataSet("accepted_steps");
+      hsize_t adims[2] = {0, 0};
+      flags_cover = as.getSpace().getSimpleExtentNdims() == 2;
+      if (flags_cover) {
+        as.getSpace().getSimpleExtentDims(adims);
+        flags_cover = adims[0] >= n && adims[1] == w;
+      }
+    }
+    if (flags_cover) {
       accepted.setZero();
       if (n > 0) {
         std::vector<std::int8_t> flags(n * w);
@@ -278,7 +300,11 @@ ChainFile read_chain_file(const std::string& path, const std::string& group) {
         for (hsize_t k = 0; k < n * w; ++k) accepted(static_cast<Index>(k % w)) += flags[k];
       }
     } else {
-      g.openDataSet("accepted").read(accepted.data(), H5::PredType::NATIVE_DOUBLE);
+      H5::DataSet ad = g.openDataSet("accepted");
+      // read() fills the whole dataset: its size must be nwalkers, or a damaged file writes past the buffer
+      if (ad.getSpace().getSimpleExtentNpoints() != static_cast<hssize_t>(walkers))
+        throw Error(ErrorContext{.file = path, .parameter = "accepted"}, "has not nwalkers entries");
+      ad.read(accepted.data(), H5::PredType::NATIVE_DOUBLE);
     }
     chain.reserve(static_cast<Index>(n));
     MatrixXd step_x(walkers, dim);
