@@ -115,6 +115,7 @@ class CsvParser {
 bool needs_quotes(const std::string& s) {
   if (s.empty()) return true;
   if (is_blank(s.front()) || is_blank(s.back()) || s.front() == '#') return true;
+  if (s.compare(0, 3, "\xEF\xBB\xBF") == 0) return true;  // as the first name it would read as a byte-order mark
   return s.find_first_of(",\"\n\r") != std::string::npos;
 }
 
