@@ -19,7 +19,7 @@ using flowprior::Rng;
 using flowprior::RowVectorXd;
 using flowprior::stream_id;
 
-// --- banana (paper.md §10): log p = -[(x1 - 1)^2 + 20 (x1^2 - x2)^2] on the demo box [-2, 3] x [-1, 8] ----------
+// --- banana (docs/reference/paper.md §10): log p = -[(x1 - 1)^2 + 20 (x1^2 - x2)^2] on the demo box [-2, 3] x [-1, 8] ----------
 // Exact draws: x1 ~ N(1, 1/2), x2 | x1 ~ N(x1^2, 1/40), rejected into the box (the paper used Metropolis draws).
 
 Box banana_box() {

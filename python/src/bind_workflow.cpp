@@ -33,7 +33,7 @@ void bind_workflow(py::module_& m) {
             options.threads = threads;
             options.plots = config.plots && plots;
             if (options.plots) options.plot_script = plot_script();
-            summary = run_analysis(config, options);
+            summary = run_analysis(config, options).to_json();
           }
           return json_to_python(summary);
         },

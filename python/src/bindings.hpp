@@ -11,6 +11,7 @@
 #include <pybind11/pybind11.h>
 
 #include "flowprior/core/box.hpp"
+#include "flowprior/core/stream_purpose.hpp"
 #include "flowprior/core/log_density.hpp"
 #include "flowprior/core/rng.hpp"
 
@@ -32,7 +33,7 @@ py::object json_to_python(const nlohmann::json& doc);
 
 // The random stream `Density.sample(n, seed)` and `Flow.sample(n, seed)` draw from: the same as
 // `flowprior flow sample --seed`, so Python and the command line give the same draws.
-inline constexpr std::uint64_t kFlowSampleStream = 0x666c6f7773616d70ULL;
+inline constexpr std::uint64_t kFlowSampleStream = purpose_id(StreamPurpose::flow_sample);
 
 void bind_core(py::module_& m);
 void bind_flow(py::module_& m);

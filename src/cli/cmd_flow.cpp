@@ -11,6 +11,7 @@
 #include "flowprior/core/output_file.hpp"
 #include "flowprior/flow/training_data.hpp"
 #include "flowprior/core/error.hpp"
+#include "flowprior/core/stream_purpose.hpp"
 #include "flowprior/core/log.hpp"
 #include "flowprior/core/rng.hpp"
 #include "flowprior/flow/train_settings.hpp"
@@ -97,7 +98,7 @@ void run_sample(const SampleArgs& a) {
   if (a.n < 1) throw Error(ErrorContext{.parameter = "-n"}, "must be at least 1");
   require_distinct_output("--out", a.out, {{"--flow", a.flow}});
   const FlowPrior prior(load_flow_members_file(a.flow));
-  Rng rng(a.seed, stream_id({0x666c6f7773616d70ULL}));
+  Rng rng(a.seed, stream_id({purpose_id(StreamPurpose::flow_sample)}));
   Samples out;
   out.names = prior.names();
   out.values = prior.sample(a.n, rng);
@@ -132,7 +133,7 @@ void run_check(const CheckArgs& a) {
   options.c2st.neighbours = a.neighbours;
   options.c2st.max_per_class = a.max_per_class;
   options.moments.bootstrap = a.bootstrap;
-  Rng rng(a.seed, stream_id({0x666c6f77636865ULL}));
+  Rng rng(a.seed, stream_id({purpose_id(StreamPurpose::flow_check)}));
   const MatrixXd model = prior.sample(reference.size(), rng);
   const QualityReport report = assess_quality(reference, model, prior.box(), options, &prior);
   nlohmann::json doc = quality_report_to_json(report);

@@ -60,25 +60,9 @@ void register_run_commands(CLI::App& app) {
     options.plots = config.plots && !args->no_plots;
     options.plot_script = find_plot_script();
     options.evaluation = run_evaluation(args->config);
-    const nlohmann::json summary = run_analysis(config, options);
+    const AnalysisResult result = run_analysis(config, options);
     const std::string folder = args->out.empty() ? config.output : args->out;
-    std::printf("run folder: %s\n", folder.c_str());
-    if (summary.contains("comparison") && summary["comparison"].contains("verdict"))
-      std::printf("sequential vs joint: %s\n", summary["comparison"]["verdict"].get<std::string>().c_str());
-    if (summary["tension"]["suspiciousness_p"].is_number())
-      std::printf("tension: log R = %.3f, suspiciousness p = %.3g\n", summary["tension"]["log_r"].get<double>(),
-                  summary["tension"]["suspiciousness_p"].get<double>());
-    if (summary["flow_prior_check"]["ess_fraction"].is_number())
-      std::printf("flow-prior check: ESS fraction %.3f\n", summary["flow_prior_check"]["ess_fraction"].get<double>());
-    if (summary["lost_modes"]["detected"].is_boolean())
-      std::printf("lost modes: %s\n", summary["lost_modes"]["detected"].get<bool>() ? "DETECTED" : "none");
-    if (summary.contains("comparison") && summary["comparison"].contains("reasons"))
-      for (const auto& r : summary["comparison"]["reasons"]) std::printf("  reason: %s\n", r.get<std::string>().c_str());
-    if (summary.contains("reverse_order") && summary["reverse_order"].contains("comparison"))
-      std::printf("reverse order vs joint: %s\n",
-                  summary["reverse_order"]["comparison"].value("verdict", std::string("?")).c_str());
-    if (summary.contains("warnings"))
-      for (const auto& w : summary["warnings"]) std::printf("WARNING: %s\n", w.get<std::string>().c_str());
+    std::printf("run folder: %s\n%s", folder.c_str(), result.brief().c_str());
   });
   register_compare_command(app);
 }

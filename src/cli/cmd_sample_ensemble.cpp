@@ -11,6 +11,7 @@
 #include "flowprior/core/output_file.hpp"
 #include "cli/sample_cli.hpp"
 #include "flowprior/core/evaluated_density.hpp"
+#include "flowprior/core/stream_purpose.hpp"
 #include "flowprior/core/error.hpp"
 #include "flowprior/core/log.hpp"
 #include "flowprior/core/rng.hpp"
@@ -36,7 +37,6 @@ struct EnsembleCli {
   long flush_steps = 1000;
 };
 
-constexpr std::uint64_t kInitStream = 0x696e6974ULL;  // "init"
 
 void check_same(const std::string& what, const std::string& in_file, const std::string& given, const std::string& path) {
   if (in_file != given)
@@ -99,7 +99,7 @@ void run_ensemble(const SampleCommon& common, const EnsembleCli& opt) {
   }
   if (!resumed) {
     // Uniform starts over the prior box (the reference analysis code's choice), from their own stream.
-    Rng rng(common.seed, stream_id({kInitStream}));
+    Rng rng(common.seed, stream_id({purpose_id(StreamPurpose::ensemble_init)}));
     MatrixXd u(walkers, common.dim);
     rng.fill_uniform(u);
     const Box& box = target.prior_box;

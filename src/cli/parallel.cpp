@@ -7,6 +7,7 @@
 #include "flowprior/core/named_density.hpp"
 #include "flowprior/density/targets.hpp"
 #include "flowprior/workflow/likelihood_builder.hpp"
+#include "flowprior/workflow/run_analysis.hpp"
 #ifdef FLOWPRIOR_HAVE_MPI
 #include "flowprior/mpi/mpi_evaluator.hpp"
 #include "flowprior/mpi/mpi_session.hpp"
@@ -90,17 +91,11 @@ std::shared_ptr<const LogDensity> DensityKeyResolver::operator()(const std::stri
   auto it = configs_.find(path);
   if (it == configs_.end()) it = configs_.emplace(path, read_analysis_config(path)).first;
   AnalysisConfig config = it->second;
-  const fs::path folder = key.at("folder").get<std::string>();
   std::vector<std::string> names;
-  for (const auto& d : key.at("datasets")) {
-    const std::string name = d.at("name").get<std::string>();
-    names.push_back(name);
-    // The run builds the emulators of model = "hotspot" datasets in its folder (recorded by file name).
-    if (d.value("model", "") == "hotspot" && d.contains("emulator") && d["emulator"].is_string() &&
-        !d["emulator"].get<std::string>().empty())
-      for (auto& c : config.datasets)
-        if (c.name == name) c.emulator_file = (folder / d["emulator"].get<std::string>()).string();
-  }
+  for (const auto& d : key.at("datasets")) names.push_back(d.at("name").get<std::string>());
+  // What rank 0 built in the run folder before sending any likelihood (the models' emulators), attached through
+  // the same registry.
+  prepare_models(config, PrepareContext{key.at("folder").get<std::string>(), 1, 0, /*load_only=*/true});
   return build_likelihood(config, names);
 }
 

@@ -5,8 +5,8 @@
 // Keys are JSON objects:
 //   {"kind": "target", "target": NAME, "dim": D, "cost_ms": C}     built-in target likelihood (flowprior sample)
 //   {"kind": "analysis", "config": PATH, "folder": DIR, "datasets": [...]}  a run's likelihood (flowprior run);
-//       "datasets" is the run's settings record (RunRequest::settings), whose names select the datasets and whose
-//       "emulator" entries say which emulator file the run built for a model = "hotspot" dataset.
+//       "datasets" is the run's settings record (RunRequest::settings), whose names select the datasets; what the
+//       models built in the run folder (emulators) is attached by prepare_models(..., load_only).
 #include <map>
 #include <memory>
 #include <string>

@@ -1,4 +1,5 @@
 #include "flowprior/emulator/design.hpp"
+#include "flowprior/core/stream_purpose.hpp"
 
 #include <cmath>
 #include <limits>
@@ -42,7 +43,7 @@ MatrixXd maximin_latin_hypercube(const Box& box, Index n, const DesignOptions& o
   if (n < 2) throw Error(ErrorContext{.parameter = "n"}, "a design needs at least 2 points");
   if (box.dim() < 1) throw Error(ErrorContext{.parameter = "box"}, "the parameter box has no parameters");
   const int d = box.dim();
-  Rng rng(options.seed, stream_id({0x4c4853 /* "LHS" */}));
+  Rng rng(options.seed, stream_id({purpose_id(StreamPurpose::latin_hypercube)}));
   MatrixXd best;
   double best_d2 = -1.0;
   for (int c = 0; c < std::max(1, options.candidates); ++c) {

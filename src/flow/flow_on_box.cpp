@@ -1,4 +1,5 @@
 #include "flowprior/flow/flow_on_box.hpp"
+#include "flowprior/core/stream_purpose.hpp"
 
 #include <cmath>
 #include <limits>
@@ -112,7 +113,7 @@ bool same_box(const Box& a, const Box& b) {
 }
 
 std::uint64_t ensemble_member_seed(std::uint64_t seed, std::size_t member) {
-  return member == 0 ? seed : stream_id({seed, 0xe45e3b1eULL, static_cast<std::uint64_t>(member)});
+  return member == 0 ? seed : stream_id({seed, purpose_id(StreamPurpose::flow_ensemble_member), static_cast<std::uint64_t>(member)});
 }
 
 std::vector<TrainSummary> train_flow_ensemble(const Samples& samples, const Box& box, const TrainOptions& options,

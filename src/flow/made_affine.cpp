@@ -11,7 +11,7 @@ std::vector<MatrixXd> made_masks(const std::vector<int>& input_degree, const std
   std::vector<MatrixXd> masks;
   std::vector<int> prev = input_degree;
   for (int h : hidden) {
-    // Hidden degrees cycle through 1..d-1 (0 when d = 1: such units see no input, see flows.md §2).
+    // Hidden degrees cycle through 1..d-1 (0 when d = 1: such units see no input, see docs/reference/flows.md §2).
     std::vector<int> deg(static_cast<std::size_t>(h));
     for (int k = 0; k < h; ++k) deg[static_cast<std::size_t>(k)] = (k % std::max(1, d - 1)) + std::min(1, d - 1);
     MatrixXd m(h, static_cast<Index>(prev.size()));

@@ -87,7 +87,7 @@ void rq_spline_inverse(const double* theta, int bins, double bound, double y, do
   const double qa = h * (s - d0) + delta * e;
   const double qb = h * d0 - delta * e;
   const double qc = -s * delta;
-  // Rounding can push the discriminant slightly below 0 (flows.md §11).
+  // Rounding can push the discriminant slightly below 0 (docs/reference/flows.md §11).
   const double disc = std::max(qb * qb - 4 * qa * qc, 0.0);
   const double xi = std::clamp(2 * qc / (-qb - std::sqrt(disc)), 0.0, 1.0);
   x = kn.x[b] + xi * w;

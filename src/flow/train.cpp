@@ -1,4 +1,5 @@
 #include "flowprior/flow/train.hpp"
+#include "flowprior/core/stream_purpose.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -45,7 +46,7 @@ double loss_and_coefficients(Loss loss, const VectorXd& log_q, const VectorXd& w
       break;
     case Loss::jeffreys: {
       // KL(p||q) up to a constant, plus the self-normalised importance estimate of KL(q||p) on the same draws
-      // (paper.md §4), with the IS weights multiplying the sample weights.
+      // (docs/reference/paper.md §4), with the IS weights multiplying the sample weights.
       const VectorXd r = log_q - p;
       VectorXd omega(n);
       for (Index i = 0; i < n; ++i) omega(i) = std::exp(std::clamp(r(i), -30.0, 30.0));
@@ -153,7 +154,7 @@ TrainSummary train_flow_unbounded(const MatrixXd& u, const VectorXd& weights, co
   // Seeded random split into training and validation rows.
   std::vector<Index> order(static_cast<std::size_t>(n));
   std::iota(order.begin(), order.end(), Index{0});
-  Rng split_rng(options.seed, stream_id({0x5117, 0}));
+  Rng split_rng(options.seed, stream_id({purpose_id(StreamPurpose::flow_split), 0}));
   for (std::size_t k = order.size(); k > 1; --k) std::swap(order[k - 1], order[split_rng.index(k)]);
   Index n_val = static_cast<Index>(std::floor(options.validation_fraction * static_cast<double>(n)));
   if (n - n_val < 1) n_val = 0;
@@ -179,7 +180,7 @@ TrainSummary train_flow_unbounded(const MatrixXd& u, const VectorXd& weights, co
       throw Error("train_flow: warm start flow has dimension " + std::to_string(flow.dim()) + ", data has " +
                   std::to_string(d));
   } else {
-    Rng init_rng(options.seed, stream_id({0x1417, 0}));
+    Rng init_rng(options.seed, stream_id({purpose_id(StreamPurpose::flow_init), 0}));
     flow = Flow(d, options.flow, init_rng);
     VectorXd mean = VectorXd::Zero(d), var = VectorXd::Zero(d);
     double sw = 0;
@@ -237,7 +238,7 @@ TrainSummary train_flow_unbounded(const MatrixXd& u, const VectorXd& weights, co
   std::vector<Index> perm = train_idx;
 
   for (int epoch = 1; epoch <= options.max_epochs; ++epoch) {
-    Rng shuffle_rng(options.seed, stream_id({0x5eed, static_cast<std::uint64_t>(epoch)}));
+    Rng shuffle_rng(options.seed, stream_id({purpose_id(StreamPurpose::flow_shuffle), static_cast<std::uint64_t>(epoch)}));
     for (std::size_t k = perm.size(); k > 1; --k) std::swap(perm[k - 1], perm[shuffle_rng.index(k)]);
     double loss_sum = 0;
     int finite_steps = 0;

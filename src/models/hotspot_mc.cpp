@@ -1,4 +1,5 @@
 #include "flowprior/models/hotspot_mc.hpp"
+#include "flowprior/core/stream_purpose.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -24,7 +25,7 @@ struct ConfigurationResult {
 
 ConfigurationResult one_configuration(const HotspotParameters& p, int n_q, double s, const RadialRule& radial,
                                       const VectorXd& t, const HotspotMcOptions& o, std::uint64_t config) {
-  Rng rng(o.seed, stream_id({0x4d43ULL, config}));
+  Rng rng(o.seed, stream_id({purpose_id(StreamPurpose::hotspot_mc), config}));
   std::vector<double> bx(static_cast<std::size_t>(n_q)), by(bx.size()), g(bx.size()), b(bx.size());
   double mx = 0.0, my = 0.0;
   for (int i = 0; i < n_q; ++i) {

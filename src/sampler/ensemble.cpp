@@ -1,4 +1,5 @@
 #include "flowprior/sampler/ensemble.hpp"
+#include "flowprior/core/stream_purpose.hpp"
 
 #include <unistd.h>
 
@@ -26,7 +27,6 @@ std::string column_name(const std::vector<std::string>& names, Index j) {
   return out.str();
 }
 
-constexpr std::uint64_t kStepStream = 0x656e73656d626c65ULL;  // "ensemble"
 constexpr std::uint64_t kProduction = 0, kBurnFirst = 1, kBurnSecond = 2;
 
 std::string point_text(const RowVectorXd& x, const std::vector<std::string>& names) {
@@ -232,7 +232,7 @@ Chain EnsembleSampler::run(const LogDensity& target, const MatrixXd& initial_pos
 }
 
 void EnsembleSampler::step(const LogDensity& target, EnsembleState& state, std::uint64_t phase, Index index) {
-  Rng rng(options_.seed, stream_id({kStepStream, phase, static_cast<std::uint64_t>(index)}));
+  Rng rng(options_.seed, stream_id({purpose_id(StreamPurpose::ensemble_step), phase, static_cast<std::uint64_t>(index)}));
   double total = 0;
   for (const auto& m : options_.moves) total += m.weight;
   double pick = rng.uniform() * total;

@@ -9,130 +9,14 @@
 #include <toml++/toml.h>
 
 #include "flowprior/core/error.hpp"
+#include "flowprior/flow/train_settings.hpp"
 #include "flowprior/io/params_toml.hpp"
 #include "flowprior/workflow/config_checks.hpp"
 
 namespace flowprior {
 namespace {
 
-long line_of(const toml::node& node) { return static_cast<long>(node.source().begin.line); }
-
-// Typed access to one TOML table that remembers which keys were read, so that everything left over is reported
-// as unknown with its line.
-class TableReader {
- public:
-  TableReader(const toml::table& table, std::string source, std::string prefix)
-      : table_(table), source_(std::move(source)), prefix_(std::move(prefix)) {}
-
-  ErrorContext where(const std::string& key) const {
-    const toml::node* node = table_.get(key);
-    return ErrorContext{.file = source_, .line = node ? line_of(*node) : line_of(table_), .parameter = prefix_ + key};
-  }
-  const toml::node* node(const std::string& key) {
-    used_.insert(key);
-    return table_.get(key);
-  }
-  bool has(const std::string& key) const { return table_.contains(key); }
-
-  template <class T>
-  void get(const std::string& key, T& out, const char* type_name) {
-    const toml::node* n = node(key);
-    if (!n) return;
-    if constexpr (std::is_same_v<T, double>) {
-      auto v = n->value<double>();  // integers are accepted where a real is expected
-      if (!v) throw Error(where(key), std::string("must be ") + type_name);
-      out = *v;
-    } else if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
-      if (!n->is_integer()) throw Error(where(key), std::string("must be ") + type_name);
-      const auto v = n->as_integer()->get();
-      if (v < 0) throw Error(where(key), "must not be negative");
-      if (static_cast<std::uint64_t>(v) > static_cast<std::uint64_t>(std::numeric_limits<T>::max()))
-        throw Error(where(key), "is too large (at most " + std::to_string(std::numeric_limits<T>::max()) + ")");
-      out = static_cast<T>(v);
-    } else {
-      auto v = n->value_exact<T>();
-      if (!v) throw Error(where(key), std::string("must be ") + type_name);
-      out = *v;
-    }
-  }
-  void get_string(const std::string& key, std::string& out) { get(key, out, "a string"); }
-  void get_bool(const std::string& key, bool& out) { get(key, out, "true or false"); }
-  template <class T>
-  void get_int(const std::string& key, T& out) { get(key, out, "a non-negative integer"); }
-  void get_double(const std::string& key, double& out) { get(key, out, "a number"); }
-
-  std::vector<std::string> get_strings(const std::string& key) {
-    std::vector<std::string> out;
-    const toml::node* n = node(key);
-    if (!n) return out;
-    if (auto s = n->value_exact<std::string>()) return {*s};
-    const toml::array* arr = n->as_array();
-    if (!arr) throw Error(where(key), "must be a string or an array of strings");
-    for (const auto& item : *arr) {
-      auto s = item.value_exact<std::string>();
-      if (!s) throw Error(where(key), "must be an array of strings");
-      out.push_back(*s);
-    }
-    return out;
-  }
-  VectorXd get_vector(const std::string& key) {
-    const toml::node* n = node(key);
-    const toml::array* arr = n ? n->as_array() : nullptr;
-    if (!arr) throw Error(where(key), "must be an array of numbers");
-    VectorXd out(static_cast<Index>(arr->size()));
-    for (std::size_t i = 0; i < arr->size(); ++i) {
-      auto v = (*arr)[i].value<double>();
-      if (!v) throw Error(where(key), "must be an array of numbers");
-      out[static_cast<Index>(i)] = *v;
-    }
-    return out;
-  }
-  MatrixXd get_matrix(const std::string& key) {
-    const toml::node* n = node(key);
-    const toml::array* arr = n ? n->as_array() : nullptr;
-    if (!arr || arr->empty()) throw Error(where(key), "must be an array of rows (arrays of numbers)");
-    MatrixXd out;
-    for (std::size_t i = 0; i < arr->size(); ++i) {
-      const toml::array* row = (*arr)[i].as_array();
-      if (!row) throw Error(where(key), "must be an array of rows (arrays of numbers)");
-      if (i == 0) out.resize(static_cast<Index>(arr->size()), static_cast<Index>(row->size()));
-      if (static_cast<Index>(row->size()) != out.cols())
-        throw Error(where(key), "row " + std::to_string(i) + " has " + std::to_string(row->size()) +
-                                    " entries, row 0 has " + std::to_string(out.cols()));
-      for (std::size_t j = 0; j < row->size(); ++j) {
-        auto v = (*row)[j].value<double>();
-        if (!v) throw Error(where(key), "must be an array of rows (arrays of numbers)");
-        out(static_cast<Index>(i), static_cast<Index>(j)) = *v;
-      }
-    }
-    return out;
-  }
-  const toml::table* sub_table(const std::string& key) {
-    const toml::node* n = node(key);
-    if (!n) return nullptr;
-    if (!n->is_table()) throw Error(where(key), "must be a table");
-    return n->as_table();
-  }
-  // Every key that no getter asked for is unknown.
-  void finish() const {
-    for (auto&& [key, n] : table_)
-      if (!used_.count(std::string(key)))
-        throw Error(ErrorContext{.file = source_, .line = line_of(n), .parameter = prefix_ + std::string(key)},
-                    "unknown key");
-  }
-  const std::string& source() const { return source_; }
-
- private:
-  const toml::table& table_;
-  std::string source_;
-  std::string prefix_;
-  std::set<std::string> used_;
-};
-
-std::string resolve(const std::string& base_dir, const std::string& path) {
-  if (path.empty() || std::filesystem::path(path).is_absolute() || base_dir.empty()) return path;
-  return (std::filesystem::path(base_dir) / path).string();
-}
+using TableReader = ConfigTable;
 
 void read_sampler(TableReader& r, SamplerConfig& s) {
   std::string kind = to_string(s.kind);
@@ -160,14 +44,14 @@ void read_sampler(TableReader& r, SamplerConfig& s) {
 }
 
 DatasetConfig read_dataset(const std::string& name, const toml::table& t, const std::string& source,
-                           const std::string& base_dir) {
-  TableReader r(t, source, "datasets." + name + ".");
+                           const std::string& base_dir, const Box& box, const ModelRegistry& registry,
+                           std::map<std::string, std::shared_ptr<ModelFamily>>& families) {
+  TableReader r(t, source, "datasets." + name + ".", base_dir);
   DatasetConfig d;
   d.name = name;
   d.line = line_of(t);
-  r.get_string("data", d.data_file);
+  r.get_path("data", d.data_file);
   if (d.data_file.empty()) throw Error(r.where("data"), "missing key: the data CSV file");
-  d.data_file = resolve(base_dir, d.data_file);
   r.get_string("value_column", d.value_column);
   r.get_string("error_column", d.error_column);
   d.error_columns = r.get_strings("errors");
@@ -198,69 +82,16 @@ DatasetConfig read_dataset(const std::string& name, const toml::table& t, const 
   else throw Error(r.where("scale"), "must be \"linear\" or \"log\"");
   std::string model;
   r.get_string("model", model);
-  r.get_string("emulator", d.emulator_file);
-  if (!model.empty() && !d.emulator_file.empty())
+  if (!model.empty() && r.has("emulator"))
     throw Error(r.where("emulator"), "give either model or emulator, not both");
-  if (!d.emulator_file.empty()) {
-    d.model = ModelKind::emulator;
-    d.emulator_file = resolve(base_dir, d.emulator_file);
-  } else if (model == "linear" || model == "quadratic") {
-    d.model = model == "linear" ? ModelKind::linear : ModelKind::quadratic;
-    d.matrix = r.get_matrix("matrix");
-    d.offset = r.has("offset") ? r.get_vector("offset") : VectorXd::Zero(d.matrix.rows());
-    if (d.offset.size() != d.matrix.rows())
-      throw Error(r.where("offset"), "has " + std::to_string(d.offset.size()) + " entries, matrix has " +
-                                         std::to_string(d.matrix.rows()) + " rows");
-  } else if (model == "hotspot") {
-    d.model = ModelKind::hotspot;
-  } else if (model.empty()) {
-    throw Error(r.where("model"), "missing key: model = \"linear\" or emulator = \"file.json\"");
-  } else {
-    throw Error(r.where("model"),
-                "unknown model \"" + model + "\" (built-in: \"linear\", \"quadratic\", \"hotspot\")");
-  }
+  if (r.has("emulator")) model = "emulator";
+  if (model.empty()) throw Error(r.where("model"), "missing key: model = \"linear\" or emulator = \"file.json\"");
+  auto it = families.find(model);
+  if (it == families.end()) it = families.emplace(model, registry.make(model, r.where("model"))).first;
+  d.model_name = model;
+  d.model = it->second->make(r, d, box);
   r.finish();
   return d;
-}
-
-PhysicsModelConfig read_model(const toml::table& t, const std::string& source) {
-  TableReader r(t, source, "model.");
-  PhysicsModelConfig m;
-  m.enabled = true;
-  m.line = line_of(t);
-  r.get_string("name", m.name);
-  if (m.name != "hotspot") throw Error(r.where("name"), "must be \"hotspot\" (the built-in HotSpot-UPC model)");
-  HotspotOptions& h = m.hotspot;
-  r.get_bool("n_q_free", h.n_q_free);
-  r.get_double("n_q", h.n_q);
-  r.get_bool("k_free", h.k_free);
-  r.get_double("k", h.k);
-  r.get_bool("sigma_signed", h.sigma_signed);
-  r.get_bool("sigma_b_signed", h.sigma_b_signed);
-  if (const toml::table* fixed = r.sub_table("fixed")) {
-    for (auto&& [key, n] : *fixed) {
-      auto v = n.value<double>();
-      if (!v)
-        throw Error(ErrorContext{.file = source, .line = line_of(n), .parameter = "model.fixed." + std::string(key)},
-                    "must be a number");
-      h.fixed[std::string(key)] = *v;
-    }
-  }
-  r.get_bool("emulate", m.emulate);
-  r.get_int("design_points", m.design_points);
-  r.get_int("validation_points", m.validation_points);
-  r.get_int("components", m.components);
-  r.get_double("variance_fraction", m.variance_fraction);
-  if (m.design_points < 10) throw Error(r.where("design_points"), "must be at least 10");
-  if (!(m.variance_fraction > 0 && m.variance_fraction <= 1)) throw Error(r.where("variance_fraction"), "must be in (0, 1]");
-  r.finish();
-  try {  // unknown fixed names, bad switches
-    const HotspotModel model(h);
-    m.prior_box = model.prior_box();
-  } catch (const Error& e) {
-    throw Error(ErrorContext{.file = source, .line = m.line, .parameter = "model"}, e.what());
-  }
-  return m;
 }
 
 }  // namespace
@@ -282,7 +113,8 @@ const DatasetConfig& AnalysisConfig::dataset(const std::string& name) const {
 }
 
 AnalysisConfig parse_analysis_config(const std::string& text, const std::string& source,
-                                     const std::string& base_dir) {
+                                     const std::string& base_dir, const Extensions& extensions) {
+  const ModelRegistry& models = extensions.models;
   toml::table root;
   try {
     root = toml::parse(text, source);
@@ -292,10 +124,11 @@ AnalysisConfig parse_analysis_config(const std::string& text, const std::string&
   }
   AnalysisConfig c;
   c.source = source;
-  TableReader r(root, source, "");
+  TableReader r(root, source, "", base_dir);
+  std::map<std::string, std::shared_ptr<ModelFamily>> families;  // the model kinds in use, by name
   r.get_int("seed", c.seed);
   r.get_string("output", c.output);
-  c.output = resolve(base_dir, c.output);
+  c.output = resolve_path(base_dir, c.output);
   r.get_int("threads", c.threads);
   r.get_bool("plots", c.plots);
 
@@ -309,29 +142,34 @@ AnalysisConfig parse_analysis_config(const std::string& text, const std::string&
     } catch (const Error& e) {
       throw Error(r.where("map"), e.what());
     }
-    if (const toml::table* m = r.sub_table("model")) c.model = read_model(*m, source);
+    std::shared_ptr<ModelFamily> shared;  // [model] name = "NAME": that model's shared settings
+    if (const toml::table* m = r.sub_table("model")) {
+      TableReader mr(*m, source, "model.", base_dir);
+      mr.get_string("name", c.shared_model);
+      if (c.shared_model.empty()) throw Error(mr.where("name"), "missing key: the model's name");
+      shared = models.make(c.shared_model, mr.where("name"));
+      shared->read_shared(mr);
+      mr.finish();
+      families[c.shared_model] = shared;
+    }
     const toml::table* params = r.sub_table("parameters");
     if (params) {
       c.box = box_from_parameters_table(*params, map, source, "parameters.");
-    } else if (c.model.enabled) {  // the model's own prior box (physics.md §6)
-      const Box& prior = c.model.prior_box;
-      c.box = Box(prior.names(), prior.lower(), prior.upper(), map);
+    } else if (const std::optional<Box> prior = shared ? shared->default_box() : std::nullopt) {
+      c.box = Box(prior->names(), prior->lower(), prior->upper(), map);  // the model's own prior box
     } else {
       throw Error(ErrorContext{.file = source}, "missing table [parameters]");
     }
-    if (c.model.enabled) {
-      const std::vector<std::string>& names = c.model.prior_box.names();
-      if (names != c.box.names()) {
-        std::string list;
-        for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-        throw Error(ErrorContext{.file = source, .line = params ? line_of(*params) : -1, .parameter = "parameters"},
-                    "the model's free parameters are, in this order: " + list);
-      }
+    if (const auto names = shared ? shared->required_parameters() : std::nullopt; names && *names != c.box.names()) {
+      std::string list;
+      for (const auto& n : *names) list += (list.empty() ? "" : ", ") + n;
+      throw Error(ErrorContext{.file = source, .line = params ? line_of(*params) : -1, .parameter = "parameters"},
+                  "the model's free parameters are, in this order: " + list);
     }
+    if (shared)  // the model's own units; [units] may override them
+      for (const auto& [name, unit] : shared->units()) c.units[name] = unit;
   }
 
-  if (c.model.enabled)  // the model's own units; [units] may override them
-    for (const auto& name : c.box.names()) c.units[name] = hotspot_parameter_unit(name);
   if (const toml::table* u = r.sub_table("units")) {
     for (auto&& [key, n] : *u) {
       const std::string name(key);
@@ -353,7 +191,7 @@ AnalysisConfig parse_analysis_config(const std::string& text, const std::string&
       if (!n.is_table())
         throw Error(ErrorContext{.file = source, .line = line_of(n), .parameter = "datasets." + std::string(key)},
                     "must be a table [datasets." + std::string(key) + "]");
-      entries.push_back({line_of(n), read_dataset(std::string(key), *n.as_table(), source, base_dir)});
+      entries.push_back({line_of(n), read_dataset(std::string(key), *n.as_table(), source, base_dir, c.box, models, families)});
     }
     std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.line < b.line; });
     for (auto& e : entries) c.datasets.push_back(std::move(e.d));
@@ -398,40 +236,45 @@ AnalysisConfig parse_analysis_config(const std::string& text, const std::string&
   }
   if (c.stages.empty()) throw Error(ErrorContext{.file = source, .parameter = "stages"}, "no [[stages]]");
 
-  // Hand-over defaults = `flowprior flow train`'s, chosen by examples/loss_study (RealNVP, 6 blocks, NLL, batch 256).
-  c.flow.flow.arch = FlowArch::realnvp;
-  c.flow.flow.layers = 6;
-  c.flow.batch_size = 256;
-  if (const toml::table* f = r.sub_table("flow")) {
-    TableReader fr(*f, source, "flow.");
-    std::string arch = to_string(c.flow.flow.arch), loss = to_string(c.flow.loss);
-    fr.get_string("arch", arch);
-    fr.get_string("loss", loss);
-    try {
-      c.flow.flow.arch = flow_arch_from_string(arch);
-    } catch (const Error& e) {
-      throw Error(fr.where("arch"), e.what());
-    }
-    try {
-      c.flow.loss = loss_from_string(loss);
-    } catch (const Error& e) {
-      throw Error(fr.where("loss"), e.what());
-    }
-    if (c.flow.flow.arch != FlowArch::realnvp) c.flow.flow.layers = 5;  // as `flow train`: 6 only for RealNVP
-    fr.get_int("layers", c.flow.flow.layers);
-    fr.get_int("hidden", c.flow.flow.hidden);
-    fr.get_int("hidden_layers", c.flow.flow.hidden_layers);
-    fr.get_int("bins", c.flow.flow.bins);
-    fr.get_int("epochs", c.flow.max_epochs);
-    fr.get_int("patience", c.flow.patience);
-    fr.get_int("batch_size", c.flow.batch_size);
-    fr.get_double("learning_rate", c.flow.learning_rate);
-    fr.get_double("validation_fraction", c.flow.validation_fraction);
+  // Hand-over training: the defaults of FlowTrainSettings (flow/train_settings.hpp, shared with `flowprior flow
+  // train` and Python's train_flow), each overridden by its [flow] key.
+  {
+    FlowTrainSettings f;
+    f.progress = false;
+    const toml::table* table = r.sub_table("flow");
+    const toml::table empty;
+    TableReader fr(table ? *table : empty, source, "flow.");
+    fr.get_string("arch", f.arch);
+    fr.get_string("loss", f.loss);
+    fr.get_int("layers", f.layers);
+    fr.get_int("hidden", f.hidden);
+    fr.get_int("hidden_layers", f.hidden_layers);
+    fr.get_int("bins", f.bins);
+    fr.get_int("epochs", f.epochs);
+    fr.get_int("patience", f.patience);
+    fr.get_int("batch_size", f.batch);
+    fr.get_double("learning_rate", f.lr);
+    fr.get_double("validation_fraction", f.validation);
     fr.get_int("ensemble", c.flow_ensemble);
     if (c.flow_ensemble < 1 || c.flow_ensemble > 64)
       throw Error(fr.where("ensemble"), "must lie in [1, 64] (flows per hand-over), got " +
                                             std::to_string(c.flow_ensemble));
     fr.finish();
+    try {
+      flow_arch_from_string(f.arch);
+    } catch (const Error& e) {
+      throw Error(fr.where("arch"), e.what());
+    }
+    try {
+      loss_from_string(f.loss);
+    } catch (const Error& e) {
+      throw Error(fr.where("loss"), e.what());
+    }
+    try {
+      c.flow = to_train_options(f);
+    } catch (const Error& e) {
+      throw Error(ErrorContext{.file = source, .line = table ? line_of(*table) : -1, .parameter = "flow"}, e.what());
+    }
   }
   if (const toml::table* j = r.sub_table("joint")) {
     TableReader jr(*j, source, "joint.");
@@ -439,8 +282,10 @@ AnalysisConfig parse_analysis_config(const std::string& text, const std::string&
     read_sampler(jr, c.joint_sampler);
     jr.finish();
   }
-  if (const toml::table* k = r.sub_table("checks")) {
-    TableReader kr(*k, source, "checks.");
+  {
+    const toml::table* k = r.sub_table("checks");
+    const toml::table no_checks;
+    TableReader kr(k ? *k : no_checks, source, "checks.", base_dir);
     kr.get_bool("tension", c.checks.tension);
     kr.get_bool("flow_prior", c.checks.flow_prior_check);
     kr.get_bool("lost_modes", c.checks.lost_modes);
@@ -453,11 +298,14 @@ AnalysisConfig parse_analysis_config(const std::string& text, const std::string&
     kr.get_double("mean_tolerance", c.checks.mean_tolerance);
     kr.get_double("width_tolerance", c.checks.width_tolerance);
     kr.get_double("c2st_tolerance", c.checks.c2st_tolerance);
+    for (const auto& check : extensions.checks.make_all()) {
+      check->read_config(kr);  // its own keys
+      c.check_list.push_back(check);
+    }
     kr.finish();
   }
   r.finish();
   for (auto& d : c.datasets) {
-    if (d.model == ModelKind::hotspot) d.hotspot = c.model.hotspot;
     if (!d.pseudo_point.empty()) {
       for (const auto& name : c.box.names())
         if (!d.pseudo_point.count(name))
@@ -468,21 +316,12 @@ AnalysisConfig parse_analysis_config(const std::string& text, const std::string&
           throw Error(ErrorContext{.file = source, .line = d.line,
                                    .parameter = "datasets." + d.name + ".pseudo_data." + name},
                       "not a parameter");
-      if (d.model == ModelKind::emulator)
+      if (!d.model->has_direct())
         throw Error(ErrorContext{.file = source, .line = d.line, .parameter = "datasets." + d.name + ".pseudo_data"},
-                    "pseudo-data need a model (linear, quadratic or hotspot), not an emulator file");
+                    "pseudo-data need a model that can be evaluated itself (model = \"NAME\"), not an emulator file");
     }
-    if (d.model == ModelKind::hotspot && !c.model.enabled)
-      throw Error(ErrorContext{.file = source, .line = d.line, .parameter = "datasets." + d.name + ".model"},
-                  "model = \"hotspot\" needs a [model] table with name = \"hotspot\"");
-    if (d.model == ModelKind::hotspot && d.scale != ObservableScale::log)
-      throw Error(ErrorContext{.file = source, .line = d.line, .parameter = "datasets." + d.name + ".scale"},
-                  "hotspot datasets are fitted in ln y: scale = \"log\"");
-    if ((d.model == ModelKind::linear || d.model == ModelKind::quadratic) && d.matrix.cols() != c.box.dim())
-      throw Error(ErrorContext{.file = source, .line = d.line, .parameter = "datasets." + d.name + ".matrix"},
-                  "has " + std::to_string(d.matrix.cols()) + " columns, there are " + std::to_string(c.box.dim()) +
-                      " parameters");
   }
+  for (auto& [name, family] : families) c.models[name] = family;
   auto check_start = [&](const SamplerConfig& sampler, const std::string& key, long line) {
     if (sampler.start.size() == 0) return;
     if (sampler.start.size() != c.box.dim())
@@ -508,12 +347,12 @@ AnalysisConfig parse_analysis_config(const std::string& text, const std::string&
   return c;
 }
 
-AnalysisConfig read_analysis_config(const std::string& path) {
+AnalysisConfig read_analysis_config(const std::string& path, const Extensions& extensions) {
   std::ifstream in(path);
   if (!in) throw Error(ErrorContext{.file = path}, "cannot open file");
   std::stringstream ss;
   ss << in.rdbuf();
-  return parse_analysis_config(ss.str(), path, std::filesystem::path(path).parent_path().string());
+  return parse_analysis_config(ss.str(), path, std::filesystem::path(path).parent_path().string(), extensions);
 }
 
 }  // namespace flowprior

@@ -1,4 +1,5 @@
 #include "flowprior/workflow/comparison.hpp"
+#include "flowprior/workflow/json_fields.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -180,6 +181,26 @@ nlohmann::json comparison_to_json(const Comparison& c) {
                       {"mean_shift_sigma", s.mean_shift_sigma}, {"width_shift_sigma", s.width_shift_sigma}};
   j["shifts"] = shifts;
   return j;
+}
+
+Comparison comparison_from_json(const nlohmann::json& j) {
+  using namespace json_fields;
+  Comparison c;
+  c.verdict = text(j, "verdict");
+  c.reasons = texts(j, "reasons");
+  c.notes = texts(j, "notes");
+  c.d_kl = number(j, "d_kl");
+  c.d_kl_noise = number(j, "d_kl_noise");
+  c.c2st = number(j, "c2st");
+  c.c2st_se = number(j, "c2st_se");
+  c.c2st_noise = number(j, "c2st_noise");
+  c.c2st_noise_se = number(j, "c2st_noise_se");
+  c.n_used = static_cast<Index>(j.value("n_used", 0L));
+  if (const auto it = j.find("shifts"); it != j.end() && it->is_object())
+    for (const auto& [name, s] : it->items())
+      c.shifts.push_back({name, number(s, "mean_model"), number(s, "mean_reference"), number(s, "sd_model"),
+                          number(s, "sd_reference"), number(s, "mean_shift_sigma"), number(s, "width_shift_sigma")});
+  return c;
 }
 
 }  // namespace flowprior

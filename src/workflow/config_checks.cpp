@@ -43,7 +43,7 @@ void check_flow(const TrainOptions& f, const std::string& source) {
 
 // Every column a dataset names exists in its data file (read now: data files are small).
 void check_columns(const DatasetConfig& d, const std::string& source) {
-  if (d.model == ModelKind::hotspot) return;  // matched to the model's observables by its own reader
+  if (d.model_name == "hotspot") return;  // matched to the model's observables by its own reader
   const Table t = read_csv_table(d.data_file, /*allow_non_finite=*/true);
   auto need = [&](const std::string& column, const std::string& key) {
     if (!column.empty() && t.column(column) < 0)

@@ -38,38 +38,71 @@ Index best_particle(const VectorXd& log_likelihood, const VectorXd& log_prior) {
   return best;
 }
 
-nlohmann::json fit_quality(const AnalysisConfig& config, const std::vector<std::string>& datasets,
-                           const Eigen::Ref<const RowVectorXd>& point) {
+FitQuality fit_quality(const AnalysisConfig& config, const std::vector<std::string>& datasets,
+                       const Eigen::Ref<const RowVectorXd>& point) {
   const MatrixXd x = point;
-  nlohmann::json out;
-  for (int j = 0; j < config.box.dim(); ++j) out["point"][config.box.names()[static_cast<std::size_t>(j)]] = point[j];
-  Index n_total = 0;
-  double chi2_total = 0, chi2_model_total = 0;
+  FitQuality out;
+  for (int j = 0; j < config.box.dim(); ++j) out.point.emplace_back(config.box.names()[static_cast<std::size_t>(j)], point[j]);
+  double chi2_model_total = 0;
   bool all_model = true;
   for (const auto& name : datasets) {
     const DatasetConfig& d = config.dataset(name);
     const auto like = build_dataset_likelihood(d, config.box);
-    const Index n = like->observed().size();
-    const double chi2 = chi2_of(*like, x, true);
-    nlohmann::json e = {{"n", n}, {"chi2", chi2}, {"chi2_per_point", chi2 / static_cast<double>(n)}};
-    if (d.model == ModelKind::hotspot && !d.emulator_file.empty()) {
-      DatasetConfig direct = d;
-      direct.emulator_file.clear();
-      const double chi2_model = chi2_of(*build_dataset_likelihood(direct, config.box), x, false);
-      e["chi2_model"] = chi2_model;
-      e["chi2_model_per_point"] = chi2_model / static_cast<double>(n);
-      chi2_model_total += chi2_model;
+    DatasetFit e;
+    e.n = like->observed().size();
+    e.chi2 = chi2_of(*like, x, true);
+    if (d.model->emulated() && d.model->has_direct()) {
+      GaussianDataset data = load_dataset(d);
+      data.observables = d.model->observables(d, data);
+      if (!d.pseudo_point.empty()) replace_by_pseudo_data(d, config.box, data);
+      e.chi2_model = chi2_of(*d.model->likelihood(std::move(data), config.box, /*direct=*/true), x, false);
+      chi2_model_total += *e.chi2_model;
     } else {
-      chi2_model_total += chi2;
-      all_model = all_model && d.model != ModelKind::emulator;
+      chi2_model_total += e.chi2;
+      all_model = all_model && d.model->has_direct();
     }
-    n_total += n;
-    chi2_total += chi2;
-    out["datasets"][name] = e;
+    out.n += e.n;
+    out.chi2 += e.chi2;
+    out.datasets[name] = e;
   }
-  out["total"] = {{"n", n_total}, {"chi2", chi2_total}};
-  if (all_model) out["total"]["chi2_model"] = chi2_model_total;
+  if (all_model) out.chi2_model = chi2_model_total;
   return out;
+}
+
+nlohmann::json FitQuality::to_json() const {
+  nlohmann::json out;
+  for (const auto& [name, v] : point) out["point"][name] = v;
+  for (const auto& [name, e] : datasets) {
+    nlohmann::json d = {{"n", e.n}, {"chi2", e.chi2}, {"chi2_per_point", e.chi2 / static_cast<double>(e.n)}};
+    if (e.chi2_model) {
+      d["chi2_model"] = *e.chi2_model;
+      d["chi2_model_per_point"] = *e.chi2_model / static_cast<double>(e.n);
+    }
+    out["datasets"][name] = d;
+  }
+  out["total"] = {{"n", n}, {"chi2", chi2}};
+  if (chi2_model) out["total"]["chi2_model"] = *chi2_model;
+  return out;
+}
+
+FitQuality FitQuality::from_json(const nlohmann::json& j) {
+  FitQuality f;
+  if (const auto it = j.find("point"); it != j.end() && it->is_object())
+    for (const auto& [name, v] : it->items()) f.point.emplace_back(name, v.is_number() ? v.get<double>() : NAN);
+  if (const auto it = j.find("datasets"); it != j.end() && it->is_object())
+    for (const auto& [name, d] : it->items()) {
+      DatasetFit e;
+      e.n = d.value("n", Index{0});
+      e.chi2 = d.contains("chi2") && d["chi2"].is_number() ? d["chi2"].get<double>() : NAN;
+      if (d.contains("chi2_model") && d["chi2_model"].is_number()) e.chi2_model = d["chi2_model"].get<double>();
+      f.datasets[name] = e;
+    }
+  if (const auto it = j.find("total"); it != j.end() && it->is_object()) {
+    f.n = it->value("n", Index{0});
+    f.chi2 = it->contains("chi2") && (*it)["chi2"].is_number() ? (*it)["chi2"].get<double>() : NAN;
+    if (it->contains("chi2_model") && (*it)["chi2_model"].is_number()) f.chi2_model = (*it)["chi2_model"].get<double>();
+  }
+  return f;
 }
 
 }  // namespace flowprior

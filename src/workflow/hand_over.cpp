@@ -1,4 +1,5 @@
 #include "flowprior/workflow/hand_over.hpp"
+#include "flowprior/workflow/json_fields.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -57,6 +58,17 @@ nlohmann::json to_json(const HandOverCoverage& c) {
       "weighted mean and covariance, chi2_d quantile as radius); resolution_sd = 1/sqrt(effective_samples_inside): the flow's shape there is "
       "known to about this fraction of the later posterior's width";
   return j;
+}
+
+HandOverCoverage hand_over_coverage_from_json(const nlohmann::json& j) {
+  using namespace json_fields;
+  HandOverCoverage c;
+  c.level = number(j, "level");
+  c.fraction = number(j, "fraction_inside");
+  c.effective_inside = number(j, "effective_samples_inside");
+  c.resolution_sd = j.contains("resolution_sd") && j["resolution_sd"].is_number() ? j["resolution_sd"].get<double>()
+                                                                                     : INFINITY;
+  return c;
 }
 
 }  // namespace flowprior

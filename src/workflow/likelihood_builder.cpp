@@ -5,10 +5,9 @@
 #include "flowprior/core/digest.hpp"
 #include "flowprior/core/error.hpp"
 #include "flowprior/core/rng.hpp"
-#include "flowprior/emulator/emulator.hpp"
 #include "flowprior/emulator/gaussian_likelihood.hpp"
 #include "flowprior/io/csv.hpp"
-#include "flowprior/workflow/hotspot_datasets.hpp"
+#include "flowprior/core/stream_purpose.hpp"
 
 namespace flowprior {
 namespace {
@@ -22,10 +21,9 @@ std::vector<std::string> linear_output_names(Index m) {
 }  // namespace
 
 void replace_by_pseudo_data(const DatasetConfig& config, const Box& box, GaussianDataset& data) {
-  DatasetConfig real = config;
-  real.pseudo_point.clear();
-  real.emulator_file.clear();  // the model itself
-  const auto like = build_dataset_likelihood(real, box);
+  GaussianDataset real = load_dataset(config);
+  real.observables = config.model->observables(config, real);
+  const auto like = config.model->likelihood(std::move(real), box, /*direct=*/true);  // the model itself
   MatrixXd x(1, box.dim());
   for (int j = 0; j < box.dim(); ++j) x(0, j) = config.pseudo_point.at(box.names()[static_cast<std::size_t>(j)]);
   MatrixXd mean, unused;
@@ -33,7 +31,7 @@ void replace_by_pseudo_data(const DatasetConfig& config, const Box& box, Gaussia
   VectorXd on_scale = mean.row(0).transpose();
   if (config.pseudo_seed > 0) {  // one draw of the experimental covariance, on the likelihood's scale
     const Eigen::LLT<MatrixXd> llt(like->experimental_covariance());
-    Rng rng(config.pseudo_seed, stream_id({0x9d, fnv1a(config.name)}));  // each dataset its own stream
+    Rng rng(config.pseudo_seed, stream_id({purpose_id(StreamPurpose::pseudo_data_noise), fnv1a(config.name)}));  // each dataset its own stream
     MatrixXd z(on_scale.size(), 1);
     rng.fill_normal(z);
     on_scale += llt.matrixL() * z.col(0);
@@ -91,53 +89,11 @@ std::shared_ptr<const LogDensity> build_likelihood(const DatasetConfig& config, 
 }
 
 std::shared_ptr<const GaussianLikelihood> build_dataset_likelihood(const DatasetConfig& config, const Box& box) {
+  if (!config.model) throw Error(ErrorContext{.file = config.data_file}, "dataset '" + config.name + "' has no model");
   GaussianDataset data = load_dataset(config);
+  data.observables = config.model->observables(config, data);
   if (!config.pseudo_point.empty()) replace_by_pseudo_data(config, box, data);
-  if (config.model == ModelKind::hotspot) {
-    const HotspotDatasetMatch match = match_hotspot_dataset(config);
-    data.observables = match.observables;
-    if (!config.emulator_file.empty()) {
-      auto emulator = std::make_shared<const Emulator>(Emulator::load(config.emulator_file));
-      if (emulator->parameter_names() != box.names())
-        throw Error(ErrorContext{.file = config.emulator_file},
-                    "dataset '" + config.name + "': the emulator's parameters differ from [parameters]");
-      return std::make_shared<GaussianLikelihood>(std::move(data), emulator);
-    }
-    const HotspotModel model(hotspot_options_for(config.hotspot, match.system));
-    if (model.parameter_names() != box.names())
-      throw Error(ErrorContext{.file = config.data_file},
-                  "dataset '" + config.name + "': the model's parameters differ from [parameters]");
-    return std::make_shared<GaussianLikelihood>(std::move(data), model.as_function(), box.names(),
-                                                model.observable_names());
-  }
-  if (config.model == ModelKind::emulator) {
-    auto emulator = std::make_shared<const Emulator>(Emulator::load(config.emulator_file));
-    if (emulator->parameter_names() != box.names())
-      throw Error(ErrorContext{.file = config.emulator_file},
-                  "dataset '" + config.name + "': the emulator's parameters differ from [parameters]");
-    if (config.observables.empty()) {
-      if (static_cast<int>(data.values.size()) != emulator->outputs())
-        throw Error(ErrorContext{.file = config.data_file, .parameter = "observables"},
-                    "dataset '" + config.name + "': give `observables` (the emulator has " +
-                        std::to_string(emulator->outputs()) + " outputs, the data " +
-                        std::to_string(data.values.size()) + " rows)");
-      data.observables = emulator->output_names();
-    }
-    return std::make_shared<GaussianLikelihood>(std::move(data), emulator);
-  }
-  if (config.matrix.rows() != data.values.size())
-    throw Error(ErrorContext{.file = config.data_file},
-                "dataset '" + config.name + "': the built-in model has " + std::to_string(config.matrix.rows()) +
-                    " outputs, the data " + std::to_string(data.values.size()) + " rows");
-  const MatrixXd a = config.matrix;
-  const VectorXd b = config.offset;
-  const bool square = config.model == ModelKind::quadratic;
-  DirectModel model = [a, b, square](const MatrixXd& x, MatrixXd& y) {
-    y = square ? MatrixXd(x.array().square().matrix() * a.transpose()) : MatrixXd(x * a.transpose());
-    y.rowwise() += b.transpose();
-  };
-  return std::make_shared<GaussianLikelihood>(std::move(data), model, box.names(),
-                                              linear_output_names(a.rows()));
+  return config.model->likelihood(std::move(data), box, /*direct=*/false);
 }
 
 std::shared_ptr<const LogDensity> build_likelihood(const AnalysisConfig& config,

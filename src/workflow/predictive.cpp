@@ -1,4 +1,5 @@
 #include "flowprior/workflow/predictive.hpp"
+#include "flowprior/core/stream_purpose.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -22,7 +23,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-constexpr std::uint64_t kPredictivePurpose = 0x707265640a;  // "pred": its own streams, apart from the runs'
 
 // Linear interpolation between order statistics (numpy's default); `sorted` ascending, non-empty.
 double quantile(const std::vector<double>& sorted, double q) {
@@ -270,7 +270,7 @@ json write_posterior_predictive(const AnalysisConfig& config, const std::string&
         const auto& fitted = runs_json[run]["conditioned_on"];
         s["fitted"] = std::find(fitted.begin(), fitted.end(), dc.name) != fitted.end();
         try {
-          Rng rng(options.seed, stream_id({kPredictivePurpose, k, r}));
+          Rng rng(options.seed, stream_id({purpose_id(StreamPurpose::predictive), k, r}));
           const DatasetPredictive p = posterior_predictive(*likelihood, dc.scale, draws, options.draws, rng);
           s["chi2_at_median"] = finite_or_null(p.chi2_at_median);
           s["observables"] = m;
@@ -305,7 +305,7 @@ json write_posterior_predictive(const AnalysisConfig& config, const std::string&
 json run_posterior_predictive(const AnalysisConfig& config, const std::string& folder) {
   try {
     PredictiveOptions options;
-    options.seed = stream_id({config.seed, kPredictivePurpose});
+    options.seed = stream_id({config.seed, purpose_id(StreamPurpose::predictive)});
     const json full = write_posterior_predictive(config, folder, options);
     json compact = {{"file", "predictive.json"}};
     for (const auto& [name, rec] : full["datasets"].items()) {

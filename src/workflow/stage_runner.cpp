@@ -1,4 +1,5 @@
 #include "flowprior/workflow/stage_runner.hpp"
+#include "flowprior/core/stream_purpose.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -98,7 +99,7 @@ RunOutput run_ensemble(const RunRequest& q, const Box& box, Evaluator& evaluator
   // Distributed: the likelihood batches go to the evaluator's ranks (with their threads); the sampler runs on one.
   o.threads = q.evaluation.distributed() ? 1 : q.threads;
   o.burn_in = q.sampler.burn_in;
-  Rng rng(q.seed, stream_id({0x5747, 1}));
+  Rng rng(q.seed, stream_id({purpose_id(StreamPurpose::walker_start), 1}));
   MatrixXd start;
   if (q.sampler.start.size() == 0) {
     start = q.prior.sample(q.sampler.walkers, rng);

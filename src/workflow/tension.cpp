@@ -1,4 +1,5 @@
 #include "flowprior/workflow/tension.hpp"
+#include "flowprior/workflow/json_fields.hpp"
 
 #include <cmath>
 
@@ -67,6 +68,26 @@ nlohmann::json tension_to_json(const Tension& t) {
                         {"a", info(t.a)},
                         {"b", info(t.b)},
                         {"ab", info(t.ab)}};
+}
+
+Tension tension_from_json(const nlohmann::json& j) {
+  using namespace json_fields;
+  auto info = [](const nlohmann::json& p) {
+    return PosteriorInformation{number(p, "mean_log_l"), number(p, "kl"), number(p, "bmd")};
+  };
+  Tension t;
+  t.log_r = number(j, "log_r");
+  t.log_r_err = number(j, "log_r_err");
+  t.log_i = number(j, "log_i");
+  t.log_s = number(j, "log_s");
+  t.bmd = number(j, "bmd");
+  t.suspiciousness_p = number(j, "suspiciousness_p");
+  t.sigma = number(j, "sigma");
+  t.tension = flag(j, "tension");
+  t.a = info(j.value("a", nlohmann::json::object()));
+  t.b = info(j.value("b", nlohmann::json::object()));
+  t.ab = info(j.value("ab", nlohmann::json::object()));
+  return t;
 }
 
 }  // namespace flowprior

@@ -41,7 +41,7 @@ double dilute_norm(double s, double m) {
   return sum;
 }
 
-// physics.md §4, closed form of the linear limit (no width fluctuation).
+// docs/reference/physics.md §4, closed form of the linear limit (no width fluctuation).
 void dilute_proton(const HotspotParameters& p, double t, double& coherent, double& incoherent) {
   const double n2 = std::pow(dilute_norm(p.s0, p.m), 2);
   const double nq = p.N_q;
@@ -177,7 +177,7 @@ TEST(HotspotIsh, IntegratedCoherentCrossSectionEqualsIntegralOfTheSpectrum) {
 }
 
 TEST(HotspotIsh, BestFitRegionOfTheNotesIsReproduced) {
-  // physics.md §6, gamma+p alone: chi^2 = 14.7/17 (stat + sys) along a ridge s0 ~ 11-16, m = 0.2-1.2, at
+  // docs/reference/physics.md §6, gamma+p alone: chi^2 = 14.7/17 (stat + sys) along a ridge s0 ~ 11-16, m = 0.2-1.2, at
   // sigma 0.78, B_G 4.1, median B_q 1.9, sigma_B 0.95 (N_q = 3, K = 1). We profile s0 at three m values.
   const HotspotModel& model = proton_model();
   const HotspotData data = load_hotspot_data(data_dir(), model);

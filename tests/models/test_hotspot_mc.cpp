@@ -51,7 +51,7 @@ TEST(HotspotMonteCarlo, AgreesWithIshInTheDiluteLimit) {
 }
 
 TEST(HotspotMonteCarlo, AgreesWithIshWithinTheStatedAccuracyAtSaturatingPoints) {
-  // physics.md §5: ISH within ~5-15 % of the MC; we allow 20 % + 2 jackknife standard errors (the MC incoherent is
+  // docs/reference/physics.md §5: ISH within ~5-15 % of the MC; we allow 20 % + 2 jackknife standard errors (the MC incoherent is
   // heavy-tailed through g^2, hence 800 configurations at the best fit). The coherent comparison stops at
   // |t| = 0.58 GeV^2: beyond, the overlap of hot spots (which ISH drops) pushes ISH 30-60 % above the MC.
   compare(HotspotParameters{4.1, 1.9, 0.78, 0.95, 13.0, 0.5, 0.0, 3.0, 1.0}, 0.20, 0.58, 800);  // best fit of the notes

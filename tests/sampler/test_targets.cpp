@@ -25,7 +25,7 @@ double grid_log_z_2d(const Target& t, int n) {
 }  // namespace
 
 TEST(Targets, ShellsEvidenceMatchesPublishedQuadrature) {
-  // samplers.md section 5 (Simpson/trapezoid references)
+  // docs/reference/samplers.md section 5 (Simpson/trapezoid references)
   EXPECT_NEAR(*make_target("gaussian-shells", 2).log_z, -1.746, 1e-3);
   EXPECT_NEAR(*make_target("gaussian-shells", 5).log_z, -5.674, 1e-3);
   EXPECT_NEAR(*make_target("gaussian-shells", 10).log_z, -14.590, 1e-3);

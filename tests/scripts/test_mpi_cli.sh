@@ -104,4 +104,17 @@ fi
 for f in "$tmp"/run1/*.csv "$tmp/run1/summary.json"; do
   same "$f" "$tmp/run4/$(basename "$f")" "flowprior run killed on 2 ranks, resumed on 1 process"
 done
+# Every likelihood evaluated outside a sampler goes through the run's evaluation, the reverse order's flow-prior
+# check too (it once used plain threads on rank 0). A finished run resumed on 2 ranks evaluates only the checks:
+# batch 1 on rank 1 is the forward flow-prior check, batch 2 the reverse order's; a throw in batch 2 must stop it.
+sed -e 's/^lost_modes = true .*/lost_modes = false/' -e 's/^\[checks\]/[checks]\nreverse_order = true/' \
+    "$tmp/lg/analysis.toml" > "$tmp/lg/reverse.toml"
+mpi 2 run "$tmp/lg/reverse.toml" --out "$tmp/run5" --no-plots > /dev/null 2> "$tmp/run5.err" ||
+  { echo "FAIL: reverse-order run on 2 ranks"; cat "$tmp/run5.err"; exit 1; }
+grep -q '"reverse_order"' "$tmp/run5/summary.json" || { echo "FAIL: no reverse order in summary.json"; exit 1; }
+if FLOWPRIOR_MPI_TEST_FAULT=1:2:throw mpi 2 run "$tmp/lg/reverse.toml" --out "$tmp/run5" --no-plots \
+     > /dev/null 2> "$tmp/run6.err"; then
+  echo "FAIL: the reverse order's flow-prior check did not run on rank 1"; exit 1
+fi
+grep -q "MPI rank 1 of 2" "$tmp/run6.err" || { echo "FAIL: unclear message:"; cat "$tmp/run6.err"; exit 1; }
 echo "ok ($n run files identical)"

@@ -45,7 +45,7 @@ RunOptions options_in(const fs::path& dir) {
 
 TEST(BimodalWorkflow, EnsembleStartedAtOneBestFitLosesAModeAndTheCheckFires) {
   const fs::path dir = fresh_bimodal_dir("ensemble");
-  const nlohmann::json s = run_analysis(read_analysis_config(example("ensemble_one_mode.toml")), options_in(dir));
+  const nlohmann::json s = run_analysis(read_analysis_config(example("ensemble_one_mode.toml")), options_in(dir)).to_json();
   // Stage 1 (ensemble from a ball at a = +1.5) and therefore stage 2 hold one mode only ...
   EXPECT_GT(positive_mode_weight((dir / "stage1.csv").string()), 0.999);
   EXPECT_GT(positive_mode_weight((dir / "stage2.csv").string()), 0.99);
@@ -62,7 +62,7 @@ TEST(BimodalWorkflow, EnsembleStartedAtOneBestFitLosesAModeAndTheCheckFires) {
 
 TEST(BimodalWorkflow, PersistentSamplerWithDefensiveMixtureKeepsBothModes) {
   const fs::path dir = fresh_bimodal_dir("smc");
-  const nlohmann::json s = run_analysis(read_analysis_config(example("smc_mixture.toml")), options_in(dir));
+  const nlohmann::json s = run_analysis(read_analysis_config(example("smc_mixture.toml")), options_in(dir)).to_json();
   double ess1 = 0, ess2 = 0;
   // Stage 1 (A alone): four mirror modes, a > 0 in half of them.
   EXPECT_NEAR(positive_mode_weight((dir / "stage1.csv").string(), &ess1), 0.5, 4 * 0.5 / std::sqrt(ess1) + 0.02);

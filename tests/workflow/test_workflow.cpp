@@ -85,7 +85,8 @@ TEST(AnalysisConfig, ReadsEverythingInFileOrder) {
   EXPECT_EQ(c.box.names(), (std::vector<std::string>{"slope", "intercept"}));  // line order, not key order
   ASSERT_EQ(c.datasets.size(), 2u);
   EXPECT_EQ(c.datasets[0].name, "A");
-  EXPECT_EQ(c.datasets[0].matrix.rows(), 3);
+  EXPECT_EQ(c.datasets[0].model_name, "linear");
+  EXPECT_EQ(c.datasets[0].model->identity()["matrix"].size(), 3u);
   EXPECT_EQ(c.datasets[0].data_file, (dir / "a.csv").string());  // relative to the config's folder
   ASSERT_EQ(c.stages.size(), 2u);
   EXPECT_EQ(c.stages[1].prior, PriorKind::flow);
@@ -187,7 +188,7 @@ void expect_key(const nlohmann::json& j, const std::vector<std::string>& path) {
 TEST(Workflow, LinearGaussianSequentialAndJointMatchExactAndAgree) {
   const fs::path dir = fresh_dir("consistent");
   const AnalysisConfig config = read_analysis_config(write_problem(dir, 0.0));
-  const nlohmann::json s = run_analysis(config);
+  const nlohmann::json s = run_analysis(config).to_json();
   const std::string run = (dir / "run").string();
   const auto ea = exact_posterior({dataset_a()}, log_volume());
   const auto eb = exact_posterior({dataset_b()}, log_volume());
@@ -223,7 +224,7 @@ TEST(Workflow, LinearGaussianSequentialAndJointMatchExactAndAgree) {
   // recomputed bitwise identically (same seed streams).
   const auto stamp = fs::last_write_time(run + "/stage1.csv");
   fs::remove(run + "/stage2.done");
-  const nlohmann::json again = run_analysis(config);
+  const nlohmann::json again = run_analysis(config).to_json();
   EXPECT_EQ(fs::last_write_time(run + "/stage1.csv"), stamp);
   EXPECT_EQ(again["stages"]["stage2"]["log_z"].get<double>(), s["stages"]["stage2"]["log_z"].get<double>());
   EXPECT_EQ(again["comparison"]["c2st"].get<double>(), s["comparison"]["c2st"].get<double>());
@@ -239,7 +240,7 @@ TEST(Workflow, FlowEnsembleHandOverMatchesExactAndResumes) {
   AnalysisConfig config = read_analysis_config(write_problem(dir, 0.0));
   config.flow_ensemble = 2;
   config.checks.lost_modes = false;
-  const nlohmann::json s = run_analysis(config);
+  const nlohmann::json s = run_analysis(config).to_json();
   const std::string run = (dir / "run").string();
   const auto eab = exact_posterior({dataset_a(), dataset_b()}, log_volume());
   expect_moments(run + "/stage2.csv", eab, 1.0);
@@ -252,7 +253,7 @@ TEST(Workflow, FlowEnsembleHandOverMatchesExactAndResumes) {
 
   // Resume: the ensemble file is loaded, and stage 2 recomputed from it is bitwise the same.
   fs::remove(run + "/stage2.done");
-  const nlohmann::json again = run_analysis(config);
+  const nlohmann::json again = run_analysis(config).to_json();
   EXPECT_EQ(again["stages"]["stage2"]["flow_loaded"], true);
   EXPECT_EQ(again["stages"]["stage2"]["log_z"].get<double>(), s["stages"]["stage2"]["log_z"].get<double>());
   AnalysisConfig other = config;
@@ -268,7 +269,7 @@ TEST(Workflow, SecondDatasetShiftedByFiveSigmaReportsTension) {
   const fs::path dir = fresh_dir("tension");
   const AnalysisConfig config =
       read_analysis_config(write_problem(dir, shift, "[checks]\nflow_prior = false\nlost_modes = false\n"));
-  const nlohmann::json s = run_analysis(config);
+  const nlohmann::json s = run_analysis(config).to_json();
   const auto ea = exact_posterior({dataset_a()}, log_volume());
   const auto eb = exact_posterior({dataset_b(shift)}, log_volume());
   const auto eab = exact_posterior({dataset_a(), dataset_b(shift)}, log_volume());
@@ -299,7 +300,7 @@ TEST(Workflow, EnsembleFirstStageMatchesExactAndSkipsTensionWithReason) {
             "name = \"stage1\"\ndatasets = [\"A\"]\nprior = \"uniform\"\nsampler = \"ensemble\"\nwalkers = 16\n"
             "steps = 1500\nburn_in = 300\n");
   std::ofstream(path) << s;
-  const nlohmann::json summary = run_analysis(read_analysis_config(path));
+  const nlohmann::json summary = run_analysis(read_analysis_config(path)).to_json();
   const auto ea = exact_posterior({dataset_a()}, log_volume());
   // Chain draws are correlated: the tolerance uses draws / autocorrelation time, not the number of draws.
   const Samples chain =
@@ -342,7 +343,7 @@ TEST(Workflow, ResumesFromAnotherWorkingDirectoryButNotWithOtherData) {
   }
   const fs::path previous = fs::current_path();
   fs::current_path(dir);
-  run_analysis(read_analysis_config("analysis.toml"));
+  run_analysis(read_analysis_config("analysis.toml")).to_json();
   fs::current_path(fs::temp_directory_path());
   const auto stamp = fs::last_write_time(dir / "run" / "stage1.csv");
   EXPECT_NO_THROW(run_analysis(read_analysis_config((dir / "analysis.toml").string())));

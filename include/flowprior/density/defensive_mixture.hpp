@@ -1,5 +1,5 @@
 #pragma once
-// (1 - eps) * flow prior + eps * uniform on the same box (flows.md §9): a stage-2 prior that cannot exclude a
+// (1 - eps) * flow prior + eps * uniform on the same box (docs/reference/flows.md §9): a stage-2 prior that cannot exclude a
 // region the stage-1 samples never visited. Both components are normalised on the box, so the mixture is too.
 #include <memory>
 #include <string>

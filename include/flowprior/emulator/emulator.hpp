@@ -1,5 +1,5 @@
 #pragma once
-// PCA + GP emulator of a vector-valued model (Bernhard's pipeline, see reference/emulators.md):
+// PCA + GP emulator of a vector-valued model (Bernhard's pipeline, see docs/reference/emulators.md):
 //   outputs standardised per column -> PCA by SVD -> q whitened components, one GP each (ARD kernel + noise);
 //   prediction: mean and full output covariance
 //     Sigma_emu(x) = sum_{k<q} var_k(x) A_k^T A_k + Sigma_trunc,   A_k = sqrt(lambda_k) v_k^T .* scale,

@@ -1,5 +1,5 @@
 #pragma once
-// RealNVP affine coupling (paper.md §3): the kept coordinates A pass through; the others B become
+// RealNVP affine coupling (docs/reference/paper.md §3): the kept coordinates A pass through; the others B become
 // y_B = x_B * exp(s(x_A)) + t(x_A), log|det| = sum s. s = soft_clip(S(x_A)) with S a one-hidden-layer tanh network
 // of width d (the paper's; its "first layer applied twice" quirk is dropped, no bit compatibility with JAX is kept),
 // t a linear map. The last layer of S and all of t start at zero, so the coupling starts as the identity.

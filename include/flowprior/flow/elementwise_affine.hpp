@@ -1,6 +1,6 @@
 #pragma once
 // y = (x - shift) * exp(-log_scale), per dimension; trainable, identity at start. The ScaleShift of the paper's
-// RealNVP (paper.md §3), with a log-parameterised scale so that it stays positive.
+// RealNVP (docs/reference/paper.md §3), with a log-parameterised scale so that it stays positive.
 #include "flowprior/flow/layer.hpp"
 
 namespace flowprior {

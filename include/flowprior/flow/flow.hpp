@@ -18,7 +18,7 @@ FlowArch flow_arch_from_string(const std::string& name);  // Error on unknown
 struct FlowConfig {
   FlowArch arch = FlowArch::maf;
   int layers = 5;          // RealNVP: checkerboard blocks (2 affine couplings each); MAF/NSF: number of transforms
-  int hidden = 64;         // MAF/NSF conditioner width (RealNVP follows the paper: width d, see paper.md §3)
+  int hidden = 64;         // MAF/NSF conditioner width (RealNVP follows the paper: width d, see docs/reference/paper.md §3)
   int hidden_layers = 2;   // MAF/NSF conditioner depth
   int bins = 8;            // NSF: rational-quadratic bins K
   // NSF: spline on [-B, B] (standardised units), identity tails outside. A spline maps [-B, B] onto itself and so

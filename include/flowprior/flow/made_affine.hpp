@@ -1,5 +1,5 @@
 #pragma once
-// MAF layer: affine autoregressive transform with a MADE conditioner (Germain et al. 2015; flows.md §2-3).
+// MAF layer: affine autoregressive transform with a MADE conditioner (Germain et al. 2015; docs/reference/flows.md §2-3).
 // z_i = (x_i - mu_i(x_<i)) * exp(-a_i(x_<i)), a = soft_clip(raw), log|det| = -sum a. One network pass in the
 // density direction, d passes for sampling. Order ascending or descending (alternated between layers); the
 // output layer starts at zero, so the layer starts as the identity.

@@ -1,5 +1,5 @@
 #pragma once
-// Monotone rational-quadratic spline of one variable (Durkan et al. 2019; flows.md §5) on [-B, B] with K bins and
+// Monotone rational-quadratic spline of one variable (Durkan et al. 2019; docs/reference/flows.md §5) on [-B, B] with K bins and
 // identity tails outside. Raw parameters per variable: K width logits, K height logits, K - 1 interior slope
 // logits (3K - 1). All-zero raw parameters give the identity. Minimum bin width/height and slope 1e-3.
 // The spline maps [-B, B] onto itself, so it cannot move probability mass across +-B: mass outside stays where

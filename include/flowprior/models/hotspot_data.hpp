@@ -1,6 +1,6 @@
 #pragma once
 // The J/psi data of HotSpot-UPC in the observable order of a HotspotModel, with the likelihood covariance in
-// ln(value) of physics.md §3:
+// ln(value) of docs/reference/physics.md §3:
 //   diagonal sigma_i^2 = (stat^2 + uncorrelated sys^2) / y_i^2;
 //   H1: sys treated as uncorrelated (no split published) unless h1_stat_only;
 //   ALICE t-spectra: correlated sys and flux uncertainty added as fully correlated rank-1 blocks (one per column and

@@ -1,7 +1,7 @@
 #pragma once
 // HotSpot-UPC: exclusive J/psi photoproduction off a hot-spot proton (gamma+p, H1 kinematics) and a Pb nucleus
 // (gamma+Pb, ALICE kinematics) in the independent-saturating-hot-spot (ISH) model of
-// shared/reference/physics.md §4-6:
+// docs/reference/physics.md §4-6:
 //   tau_i(r, b) = s(x) (r^2/4) ln(e + 1/(r m)) g_i exp(-|b - b_i|^2/(2 B_i)) / (2 pi B_i N_q),  s(x) = s0 (x0/x)^lambda,
 // each hot spot saturating on its own (N_i = 1 - exp(-tau_i)), the overlap terms dropped; g_i ~ logN(-sigma^2/2, sigma^2),
 // B_i = B_q e^{sigma_B xi}; hot-spot centres Gaussian (variance B_G) and recentred. Averages over g and B by
@@ -109,7 +109,7 @@ class HotspotModel {
   const HotspotOptions& options() const { return options_; }
   const std::vector<std::string>& parameter_names() const { return parameter_names_; }
   int n_parameters() const { return static_cast<int>(parameter_names_.size()); }
-  // Uniform prior box of physics.md §6 (with the switches of the options).
+  // Uniform prior box of docs/reference/physics.md §6 (with the switches of the options).
   Box prior_box() const;
 
   const std::vector<HotspotObservable>& observables() const { return observables_; }

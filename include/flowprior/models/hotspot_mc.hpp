@@ -1,7 +1,7 @@
 #pragma once
 // Slow Monte Carlo reference for gamma+p: sample hot-spot configurations, evaluate the full non-linear dipole
 // amplitude N(r, b) = 1 - exp(-sum_i tau_i(r, b)) on a 2-D grid, integrate over r with the J/psi weight W(r), and
-// Fourier transform by a direct DFT averaged over directions of Delta (physics.md §5). No ISH approximation:
+// Fourier transform by a direct DFT averaged over directions of Delta (docs/reference/physics.md §5). No ISH approximation:
 // overlapping hot spots saturate together. Deterministic: configuration c draws from Rng(seed, stream_id({c})),
 // results are reduced in configuration order, so any thread count gives the same numbers.
 #include <cstdint>

@@ -4,20 +4,17 @@
 // folder. See examples/linear_gaussian/analysis.toml for every key with its meaning.
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "flowprior/core/box.hpp"
 #include "flowprior/emulator/gaussian_likelihood.hpp"
 #include "flowprior/flow/train.hpp"
-#include "flowprior/models/hotspot_ish.hpp"
+#include "flowprior/workflow/check.hpp"
+#include "flowprior/workflow/model_registry.hpp"
 
 namespace flowprior {
-
-// linear: y = matrix x + offset (exact test problems); quadratic: y = matrix (x * x) + offset, elementwise square
-// (a sign-symmetric, hence bimodal, test problem); hotspot: the built-in HotSpot-UPC model of [model], directly or
-// through the emulators the run builds for it.
-enum class ModelKind { linear, quadratic, emulator, hotspot };
 
 struct DatasetConfig {
   std::string name;
@@ -28,11 +25,11 @@ struct DatasetConfig {
   std::vector<std::string> correlated_columns;  // fully correlated error sources, one column each
   std::vector<std::string> observables;         // model outputs per data row (emulator); default y0..y{m-1}
   ObservableScale scale = ObservableScale::linear;
-  ModelKind model = ModelKind::linear;
-  MatrixXd matrix;
-  VectorXd offset;
-  std::string emulator_file;  // given (model = emulator), or built by the run for model = hotspot
-  HotspotOptions hotspot;      // model = hotspot: the options of [model] (its system chosen by the data file)
+  // The dataset's model (workflow/model.hpp): `model = "NAME"` (registry name, with the model's own keys in this
+  // table) or `emulator = "FILE"` (model "emulator"). Replaced before the first run where the model builds
+  // emulators in the run folder (ModelFamily::prepare).
+  std::string model_name;
+  std::shared_ptr<const DatasetModel> model;
   // Pseudo-data (`pseudo_data = {name = value, ...}`): the values are replaced by the model (never an emulator) at
   // this point, the errors keep their relative size (sd * model / data), and with pseudo_data_seed > 0 one draw of
   // the experimental covariance is added (0 = noiseless). For closure tests and consistent-by-construction stages.
@@ -45,23 +42,6 @@ struct DatasetConfig {
   std::string y_label;
   bool x_log = false;
   bool y_log = false;
-  long line = -1;
-};
-
-// [model]: the built-in physics model shared by every dataset with model = "hotspot" (HotSpot-UPC, physics.md §6).
-// Its observables are matched to the data rows by kinematics (|t| point or bin) and data-file name.
-struct PhysicsModelConfig {
-  bool enabled = false;
-  std::string name;  // "hotspot"
-  HotspotOptions hotspot;  // system is set per emulator (gamma_p / gamma_pb)
-  // Emulate (PCA + GP in ln observable, one emulator per system, built once in the run folder and validated on
-  // held-out points) or call the model directly in the likelihood.
-  bool emulate = true;
-  Index design_points = 350;
-  Index validation_points = 150;
-  int components = 0;               // 0: by variance_fraction
-  double variance_fraction = 0.999;
-  Box prior_box;  // the model's free parameters and their prior ranges
   long line = -1;
 };
 
@@ -126,23 +106,35 @@ struct AnalysisConfig {
   std::string output = "run";
   int threads = 1;
   Box box;
-  PhysicsModelConfig model;
+  // [model] name = "NAME": the shared settings of that model (e.g. the built-in physics model), and every model
+  // family the datasets use, by name.
+  std::string shared_model;
+  std::map<std::string, std::shared_ptr<const ModelFamily>> models;
   std::map<std::string, std::string> units;  // [units]: parameter -> unit, for plot axes and reports
   std::vector<DatasetConfig> datasets;
   std::vector<StageConfig> stages;
-  TrainOptions flow;        // hand-over training (seed set per stage)
+  TrainOptions flow;        // hand-over training (seed set per stage): FlowTrainSettings' defaults, [flow] overrides
   int flow_ensemble = 1;    // [flow] ensemble: flows per hand-over, the prior is their mixture (flow_prior.hpp)
   bool joint = true;
   SamplerConfig joint_sampler;
   ChecksConfig checks;
+  // The checks of the run, in order, each configured from [checks] (workflow/check.hpp).
+  std::vector<std::shared_ptr<const Check>> check_list;
   bool plots = true;
 
   const DatasetConfig& dataset(const std::string& name) const;  // Error if absent
 };
 
-AnalysisConfig read_analysis_config(const std::string& path);
+// What a configuration may name: the models of its datasets and the checks of its runs (default: the built-in
+// ones; a caller may add its own).
+struct Extensions {
+  ModelRegistry models = builtin_models();
+  CheckRegistry checks = builtin_checks();
+};
+
+AnalysisConfig read_analysis_config(const std::string& path, const Extensions& extensions = {});
 AnalysisConfig parse_analysis_config(const std::string& text, const std::string& source,
-                                     const std::string& base_dir);
+                                     const std::string& base_dir, const Extensions& extensions = {});
 
 std::string to_string(SamplerKind kind);
 std::string to_string(PriorKind kind);

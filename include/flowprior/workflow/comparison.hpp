@@ -62,5 +62,6 @@ Comparison compare_samples(const Samples& model, const Samples& reference, const
                            const ComparisonOptions& options = {});
 
 nlohmann::json comparison_to_json(const Comparison& comparison);
+Comparison comparison_from_json(const nlohmann::json& j);
 
 }  // namespace flowprior

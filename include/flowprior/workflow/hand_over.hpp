@@ -25,5 +25,6 @@ struct HandOverCoverage {
 // Error if the dimensions differ or the later covariance is singular.
 HandOverCoverage hand_over_coverage(const Samples& earlier, const Samples& later, double level = 0.95);
 nlohmann::json to_json(const HandOverCoverage& c);
+HandOverCoverage hand_over_coverage_from_json(const nlohmann::json& j);
 
 }  // namespace flowprior

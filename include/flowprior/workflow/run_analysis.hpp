@@ -8,12 +8,15 @@
 //      defensive mixture, reweighted to the exact target L_earlier L_stage pi; a lost mode is detected when that
 //      reweighted posterior, or the joint run, puts more than 5% of its mass where the flow density is below its
 //      own 0.1% quantile), the reverse order ([checks] reverse_order), fit quality at each run's best particle.
-// Everything goes to the run folder with summary.json written last.
+// Each check is one file of src/workflow/checks/ (workflow/check.hpp); every run goes through RunContext
+// (workflow/run_context.hpp). Everything goes to the run folder with summary.json written last.
+#include <map>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "flowprior/workflow/analysis_config.hpp"
+#include "flowprior/workflow/analysis_result.hpp"
 #include "flowprior/workflow/run_evaluation.hpp"
 
 namespace flowprior {
@@ -31,6 +34,11 @@ struct LostModeRule {
   double max_mass = 0.05;     // detected when the reweighted mixture posterior has more mass than this there
 };
 
-nlohmann::json run_analysis(const AnalysisConfig& config, const RunOptions& options = {});
+// The typed result; summary.json is its to_json().
+AnalysisResult run_analysis(const AnalysisConfig& config, const RunOptions& options = {});
+
+// Every model family of the configuration prepares its datasets (ModelFamily::prepare): builds or, with
+// context.load_only, attaches what it needs in the run folder. Returns the emulators built, by system.
+std::map<std::string, EmulatorRecord> prepare_models(AnalysisConfig& config, const PrepareContext& context);
 
 }  // namespace flowprior

@@ -25,6 +25,7 @@ struct RunPrior {
   std::shared_ptr<const LogDensity> density;
   std::function<MatrixXd(Index, Rng&)> sample;
   std::string kind;  // "uniform", "flow", "mixture" (for the record)
+  std::string identity = "uniform";  // in the run's identity (RunRequest::settings "prior"), e.g. "flow:0.100000"
 };
 
 struct RunOutput {

@@ -40,5 +40,6 @@ struct Tension {
 
 Tension dataset_tension(const EvidenceRun& a, const EvidenceRun& b, const EvidenceRun& ab);
 nlohmann::json tension_to_json(const Tension& t);
+Tension tension_from_json(const nlohmann::json& j);
 
 }  // namespace flowprior

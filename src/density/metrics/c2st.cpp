@@ -1,4 +1,5 @@
 #include "flowprior/density/metrics/c2st.hpp"
+#include "flowprior/core/stream_purpose.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -40,7 +41,7 @@ C2STResult c2st(const MatrixXd& reference, const MatrixXd& model, const C2STOpti
   for (Index j = 0; j < d; ++j)
     if (!(scale[j] > 0)) scale[j] = 1.0;  // a constant column carries no information; keep it finite
 
-  Rng rng(options.seed, stream_id({0x63327374ULL}));
+  Rng rng(options.seed, stream_id({purpose_id(StreamPurpose::c2st)}));
   const auto pick_p = shuffled(reference.rows(), rng);
   const auto pick_q = shuffled(model.rows(), rng);
   MatrixXd x(n, d);

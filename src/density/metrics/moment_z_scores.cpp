@@ -1,4 +1,5 @@
 #include "flowprior/density/metrics/moment_z_scores.hpp"
+#include "flowprior/core/stream_purpose.hpp"
 
 #include <cmath>
 
@@ -30,7 +31,7 @@ VectorXd bootstrap_sigma(const MatrixXd& x, const MomentOptions& options, std::u
   std::vector<VectorXd> stats(static_cast<std::size_t>(options.bootstrap));
   ThreadPool pool(options.threads);
   pool.parallel_for(stats.size(), [&](std::size_t b) {
-    Rng rng(options.seed, stream_id({0x6d6f6d656e7473ULL, which, b}));
+    Rng rng(options.seed, stream_id({purpose_id(StreamPurpose::moments), which, b}));
     MatrixXd resample(n, x.cols());
     for (Index i = 0; i < n; ++i) resample.row(i) = x.row(static_cast<Index>(rng.index(static_cast<std::uint64_t>(n))));
     stats[b] = stacked(sample_moments(resample));

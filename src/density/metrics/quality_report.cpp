@@ -1,4 +1,5 @@
 #include "flowprior/density/metrics/quality_report.hpp"
+#include "flowprior/core/stream_purpose.hpp"
 
 #include <cmath>
 #include <numeric>
@@ -79,7 +80,7 @@ std::vector<Index> systematic_resample(const VectorXd& weights, Index count, std
   if (count < 1) throw Error("systematic_resample: count must be positive");
   const double total = weights.sum();
   if (!(total > 0)) throw Error(ErrorContext{.parameter = "weight"}, "systematic_resample: all weights are zero");
-  Rng rng(seed, stream_id({0x7265736d706cULL}));
+  Rng rng(seed, stream_id({purpose_id(StreamPurpose::resample)}));
   const double step = total / static_cast<double>(count);
   double next = rng.uniform() * step;
   double cumulative = 0;
@@ -120,7 +121,7 @@ QualityReport assess_quality(const Samples& reference_in, const MatrixXd& model,
     pool.resize(static_cast<std::size_t>(reference.size()));
     std::iota(pool.begin(), pool.end(), Index{0});
   }
-  Rng rng(options.seed, stream_id({0x68616c766573ULL}));
+  Rng rng(options.seed, stream_id({purpose_id(StreamPurpose::halves)}));
   for (std::size_t i = pool.size() - 1; i > 0; --i) std::swap(pool[i], pool[rng.index(i + 1)]);
   const auto half = static_cast<Index>(pool.size() / 2);
   report.n_used = std::min(half, model.rows());

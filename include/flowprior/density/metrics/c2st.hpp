@@ -1,5 +1,5 @@
 #pragma once
-// Classifier two-sample test (flows.md §12, after sbibm): both samples z-scored with the reference mean/std, a
+// Classifier two-sample test (docs/reference/flows.md §12, after sbibm): both samples z-scored with the reference mean/std, a
 // classifier asked to tell them apart, accuracy by k-fold cross-validation. 0.5 = indistinguishable, 1 =
 // separable. The classifier is k-nearest-neighbour majority vote (odd k, ties in distance broken by index), which
 // has no training noise and is deterministic; each class is subsampled to at most max_per_class points.

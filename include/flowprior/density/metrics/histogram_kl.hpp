@@ -1,5 +1,5 @@
 #pragma once
-// The histogram <D_KL> of Roch & Shen (paper.md §6): 1-D KL per parameter and 2-D KL per lower-triangle pair on
+// The histogram <D_KL> of Roch & Shen (docs/reference/paper.md §6): 1-D KL per parameter and 2-D KL per lower-triangle pair on
 // `bins` (75) equal bins over the box, each as scipy.stats.entropy(p + floor, q + floor) of density-normalised
 // histograms (numpy density=True), <D_KL> = (mean_1D + mean_2D) / 2. Depends on bin count and sample size, so it
 // is only meaningful next to its noise floor (the same number between two reference halves).

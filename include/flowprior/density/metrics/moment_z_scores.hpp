@@ -1,5 +1,5 @@
 #pragma once
-// Moment z-scores of Roch & Shen (paper.md §6): per parameter mean, variance, skewness, excess kurtosis, and per
+// Moment z-scores of Roch & Shen (docs/reference/paper.md §6): per parameter mean, variance, skewness, excess kurtosis, and per
 // lower-triangle pair the covariance, of the model sample against the reference, in units of the bootstrap error
 // of the difference. The paper bootstraps only the reference; we bootstrap both samples (both are finite), so
 // that two samples of the same distribution give z ~ N(0, 1) per entry.

@@ -36,7 +36,7 @@ struct QualityReport {
   Index n_used = 0;                 // points per side in every two-sample comparison
 
   // Negative log-likelihood of the model density on the (whole, weighted) reference: held out when the
-  // reference was not used for training (then NLL = H(p) + KL(p || q), flows.md §12).
+  // reference was not used for training (then NLL = H(p) + KL(p || q), docs/reference/flows.md §12).
   bool has_nll = false;
   double nll = 0;
   double nll_standard_error = 0;

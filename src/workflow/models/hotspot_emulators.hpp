@@ -1,0 +1,30 @@
+#pragma once
+// Emulators of the built-in HotSpot-UPC model, built by the run itself: for a system (gamma+p, gamma+Pb) used by
+// a dataset, a maximin Latin hypercube over the parameter box, the model run at every point in parallel, a PCA +
+// GP emulator of ln(observables), and its validation on an independent held-out design.
+// Files in the run folder (written before the emulator, which is written last and atomically):
+//   emulator_SYSTEM_design.csv / _outputs.csv (training), _validation_design.csv / _validation_outputs.csv,
+//   emulator_SYSTEM_validation.json, emulator_SYSTEM.settings.json, emulator_SYSTEM.json.
+// A finished emulator is loaded, never rebuilt; a folder holding one built with other settings is an Error.
+// Private to src/workflow/models/hotspot_*.cpp.
+#include <string>
+
+#include "flowprior/core/box.hpp"
+#include "flowprior/models/hotspot_ish.hpp"
+#include "flowprior/workflow/model.hpp"
+
+namespace flowprior {
+
+struct HotspotEmulatorSettings {
+  Index design_points = 350;
+  Index validation_points = 150;
+  int components = 0;               // 0: by variance_fraction
+  double variance_fraction = 0.999;
+};
+
+// Builds (or loads) the emulator of `system`; `file_out` is its path (empty when load_only finds none).
+EmulatorRecord prepare_hotspot_emulator(HotspotSystem system, const HotspotOptions& options,
+                                       const HotspotEmulatorSettings& settings, const Box& box,
+                                       const PrepareContext& context, std::string& file_out);
+
+}  // namespace flowprior

@@ -1,0 +1,279 @@
+#include "flowprior/workflow/run_context.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "flowprior/core/digest.hpp"
+#include "flowprior/core/error.hpp"
+#include "flowprior/core/log.hpp"
+#include "flowprior/io/csv.hpp"
+#include "flowprior/density/defensive_mixture.hpp"
+#include "flowprior/flow/flow_file.hpp"
+#include "flowprior/flow/flow_on_box.hpp"
+#include "flowprior/workflow/likelihood_builder.hpp"
+#include "workflow/file_helpers.hpp"
+
+namespace flowprior {
+
+// Defined beside its rule in checks/hand_over_check.cpp.
+HandOverRecord hand_over_record(const AnalysisConfig& config, const RunOutput& earlier, const RunOutput& later,
+                                std::vector<std::string>& warnings);
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using workflow_detail::path_in;
+
+json sampler_json(const SamplerConfig& s) {
+  return json{{"kind", to_string(s.kind)}, {"n_active", s.n_active},   {"n_effective", s.n_effective},
+              {"n_total", s.n_total},      {"warmup_blocks", s.warmup_blocks}, {"precondition", s.precondition},
+              {"max_iterations", s.max_iterations}, {"walkers", s.walkers}, {"steps", s.steps},
+              {"burn_in", s.burn_in},      {"thin", s.thin},           {"moves", s.moves},
+              {"start", std::vector<double>(s.start.data(), s.start.data() + s.start.size())},
+              {"start_scale", s.start_scale}};
+}
+
+// What determines a run's result (RunRequest::settings). The data file is identified by name and content
+// (file_digest), not by its path: the same analysis started from another working directory resumes, and edited
+// data never reuse old runs. The model adds its own identity (DatasetModel::identity).
+json run_settings(const AnalysisConfig& config, const std::vector<std::string>& datasets, const std::string& prior,
+                  const SamplerConfig& sampler, std::uint64_t seed) {
+  json d = json::array();
+  for (const auto& name : datasets) {
+    const DatasetConfig& c = config.dataset(name);
+    json entry = {{"name", c.name}, {"data", fs::path(c.data_file).filename().string()},
+                  {"data_fnv1a", file_digest(c.data_file)}, {"value", c.value_column},
+                  {"error", c.error_column}, {"errors", c.error_columns},
+                  {"correlated", c.correlated_columns}, {"observables", c.observables},
+                  {"scale", c.scale == ObservableScale::log ? "log" : "linear"}};
+    const json identity = c.model->identity();
+    for (const auto& [key, value] : identity.items()) entry[key] = value;
+    if (!c.pseudo_point.empty()) {
+      entry["pseudo_data"] = c.pseudo_point;
+      entry["pseudo_data_seed"] = c.pseudo_seed;
+    }
+    d.push_back(entry);
+  }
+  json box = json::array();
+  for (int j = 0; j < config.box.dim(); ++j)
+    box.push_back({config.box.names()[static_cast<std::size_t>(j)], config.box.lower()[j], config.box.upper()[j]});
+  return json{{"datasets", d}, {"prior", prior}, {"sampler", sampler_json(sampler)}, {"seed", seed},
+              {"box", box}, {"map", to_string(config.box.map())}};
+}
+
+// The flow prior of `stage`, trained on the WEIGHTED particles of the stage before (flow_STAGE.json), or loaded when
+// an earlier run of the folder trained it.
+std::shared_ptr<const FlowPrior> hand_over_flow(const AnalysisConfig& config, const RunOutput& previous,
+                                                const std::string& stage, const std::string& folder,
+                                                int threads, std::uint64_t seed, FlowTraining& record) {
+  const std::string file = path_in(folder, "flow_" + stage + ".json");
+  record.file = fs::path(file).filename().string();
+  if (fs::exists(file)) {
+    std::vector<FlowOnBox> members = load_flow_members_file(file);
+    for (const auto& m : members) check_flow_names(m, config.box.names(), file);
+    if (members.size() != static_cast<std::size_t>(config.flow_ensemble))
+      throw Error(ErrorContext{.file = file, .parameter = "flow.ensemble"},
+                  "the run folder's flow has " + std::to_string(members.size()) + " member(s), the configuration asks "
+                  "for " + std::to_string(config.flow_ensemble) + ": use a new output folder");
+    std::ifstream training(file + ".training.json");  // the training record of the run that made the flow
+    if (training) {
+      const json t = json::parse(training, nullptr, false);
+      if (t.is_object()) record = FlowTraining::from_json(t);
+    }
+    record.file = fs::path(file).filename().string();
+    record.loaded = true;
+    return std::make_shared<const FlowPrior>(std::move(members));
+  }
+  TrainOptions options = config.flow;
+  options.seed = seed;
+  options.threads = threads;
+  options.use_weights = true;  // the hand-over is the WEIGHTED posterior of the earlier stage
+  std::vector<FlowOnBox> members;
+  const std::vector<TrainSummary> summaries = train_flow_ensemble(
+      previous.particles, config.box, options, static_cast<std::size_t>(config.flow_ensemble), members);
+  const TrainSummary& summary = summaries.front();
+  std::string stops;
+  for (const auto& s : summaries)
+    stops += (stops.empty() ? "" : ", ") + std::to_string(s.epochs) + " (" + s.stop_reason + ")";
+  status("flow for stage '" + stage + "': " +
+         (summaries.size() > 1 ? std::to_string(summaries.size()) + " flows, epochs " + stops
+                               : std::to_string(summary.epochs) + " epochs, stop: " + summary.stop_reason));
+  save_flow_members_file(file, members);  // atomic (core/output_file.hpp): a killed run leaves no half-written flow
+  // The record shows member 1's curves (the report plots them); an ensemble adds every member's stop.
+  record.epochs = summary.epochs;
+  record.stop_reason = summary.stop_reason;
+  record.best_validation_loss = summary.best_validation_loss;
+  record.train_loss = summary.train_loss;
+  record.validation_loss = summary.validation_loss;
+  if (summaries.size() > 1)
+    for (const auto& s : summaries) record.ensemble.push_back({s.epochs, s.stop_reason, s.best_validation_loss});
+  write_file_atomically(file + ".training.json", record.training_json().dump() + "\n");
+  return std::make_shared<const FlowPrior>(std::move(members));
+}
+
+RunPrior stage_prior(PriorKind kind, double epsilon, const std::shared_ptr<const FlowPrior>& flow, const Box& box) {
+  // A stage's identity names its prior kind and epsilon, uniform stages included (as run folders always had it).
+  const std::string identity = to_string(kind) + ":" + std::to_string(epsilon);
+  if (kind == PriorKind::uniform) {
+    RunPrior uniform = uniform_run_prior(box);
+    uniform.identity = identity;
+    return uniform;
+  }
+  if (kind == PriorKind::flow)
+    return RunPrior{flow, [flow](Index n, Rng& rng) { return flow->sample(n, rng); }, "flow", identity};
+  auto mixture = std::make_shared<const DefensiveMixture>(flow, epsilon);
+  return RunPrior{mixture, [mixture](Index n, Rng& rng) { return mixture->sample(n, rng); }, "mixture", identity};
+}
+
+}  // namespace
+
+std::vector<std::string> union_of(const std::vector<std::vector<std::string>>& lists) {
+  std::vector<std::string> out;
+  for (const auto& l : lists)
+    for (const auto& n : l)
+      if (std::find(out.begin(), out.end(), n) == out.end()) out.push_back(n);
+  return out;
+}
+
+double kish_size(const VectorXd& w) { return w.sum() * w.sum() / w.squaredNorm(); }
+
+std::vector<StageConfig> reversed_stages(const AnalysisConfig& config) {
+  std::vector<StageConfig> out;
+  const std::size_t n = config.stages.size();
+  for (std::size_t k = 0; k < n; ++k) {
+    StageConfig s = config.stages[n - 1 - k];  // its datasets and sampler settings
+    s.name = "reverse" + std::to_string(k + 1);
+    s.prior = k == 0 ? PriorKind::uniform : config.stages[k].prior;
+    s.epsilon = config.stages[k].epsilon;
+    if (k == 0 && config.checks.reverse_order_n_total > 0) s.sampler.n_total = config.checks.reverse_order_n_total;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+RunContext::RunContext(const AnalysisConfig& config, const RunOptions& options)
+    : config_(config),
+      options_(options),
+      folder_(options.output.empty() ? config.output : options.output),
+      threads_(options.threads > 0 ? options.threads : std::max(1, config.threads)) {}
+
+std::uint64_t RunContext::seed(StreamPurpose purpose, std::uint64_t index) const {
+  return stream_id({config_.seed, purpose_id(purpose), index});
+}
+
+RunOutput RunContext::run(const std::string& name, const RunPrior& prior, const std::vector<std::string>& datasets,
+                          const SamplerConfig& sampler, std::uint64_t seed, const json& extra_settings) {
+  RunRequest q{name, folder_, prior, build_likelihood(config_, datasets), sampler, seed, threads_, {}};
+  q.settings = run_settings(config_, datasets, prior.identity, sampler, seed);
+  for (const auto& [key, value] : extra_settings.items()) q.settings[key] = value;
+  q.evaluation = options_.evaluation;
+  return run_or_load(q, config_.box);
+}
+
+Sequence RunContext::run_sequence(std::vector<StageConfig> configs, StreamPurpose stage, StreamPurpose flow_purpose) {
+  Sequence out;
+  out.configs = std::move(configs);
+  for (std::size_t k = 0; k < out.configs.size(); ++k) {
+    const StageConfig& sc = out.configs[k];
+    StageResult record;
+    record.name = sc.name;
+    record.datasets = sc.datasets;
+    record.prior = to_string(sc.prior);
+    record.sampler = to_string(sc.sampler.kind);
+    std::shared_ptr<const FlowPrior> flow;
+    json extra = json::object();
+    if (sc.prior != PriorKind::uniform) {
+      FlowTraining training;
+      flow = hand_over_flow(config_, out.runs.back(), sc.name, folder_, threads_, seed(flow_purpose, k), training);
+      const TrainOptions& f = config_.flow;
+      extra["flow"] = {{"file", training.file}, {"arch", to_string(f.flow.arch)},
+                       {"loss", to_string(f.loss)}, {"layers", f.flow.layers}, {"hidden", f.flow.hidden},
+                       {"hidden_layers", f.flow.hidden_layers}, {"bins", f.flow.bins},
+                       {"epochs", f.max_epochs}, {"patience", f.patience}, {"batch_size", f.batch_size},
+                       {"learning_rate", f.learning_rate}, {"validation_fraction", f.validation_fraction}};
+      // Only when used, so the identities of runs made before ensembles existed stay valid.
+      if (config_.flow_ensemble > 1) extra["flow"]["ensemble"] = config_.flow_ensemble;
+      record.flow = training;
+    }
+    out.runs.push_back(run(sc.name, stage_prior(sc.prior, sc.epsilon, flow, config_.box), sc.datasets, sc.sampler,
+                           seed(stage, k), extra));
+    out.flows.push_back(flow);
+    const RunOutput& r = out.runs.back();
+    if (flow) record.hand_over = hand_over_record(config_, out.runs[k - 1], r, result.warnings);
+    record.log_z = r.log_z;
+    record.log_z_err = r.log_z_err;
+    record.effective_size = r.effective_size;
+    record.converged = r.converged;
+    record.stop_reason = r.stop_reason;
+    if (!r.converged)
+      result.warnings.push_back("run '" + sc.name + "' did not converge (" + r.stop_reason +
+                                "): its samples are not the posterior; increase max_iterations / steps");
+    out.results.push_back(record);
+  }
+  return out;
+}
+
+std::shared_ptr<const LogDensity> RunContext::likelihood(const std::vector<std::string>& datasets) {
+  return options_.evaluation.named(build_likelihood(config_, datasets),
+                                   run_settings(config_, datasets, "", config_.joint_sampler, 0), folder_);
+}
+
+Evaluator& RunContext::evaluator() {
+  if (!evaluator_) evaluator_ = options_.evaluation.evaluator(threads_);
+  return *evaluator_;
+}
+
+VectorXd RunContext::exact_weights(const RunOutput& r, const std::vector<std::string>& earlier_datasets) {
+  VectorXd log_l, log_pi;
+  evaluator().evaluate(*likelihood(earlier_datasets), r.particles.values, log_l);
+  evaluator().evaluate(*uniform_run_prior(config_.box).density, r.particles.values, log_pi);
+  // log w_i = log w_run_i + log L_earlier + log pi - log q: the run's particles reweighted to the exact target.
+  VectorXd lw(r.particles.size());
+  for (Index i = 0; i < lw.size(); ++i) {
+    const double w = r.particles.has_weights() ? r.particles.weights[i] : 1.0;
+    lw[i] = (w > 0 ? std::log(w) : -INFINITY) + log_l[i] + log_pi[i] - r.log_prior[i];
+  }
+  const double m = lw.maxCoeff();
+  if (!std::isfinite(m)) throw Error("importance weights: every weight is zero");
+  VectorXd w = (lw.array() - m).exp();
+  return w / w.sum();
+}
+
+ComparisonOptions RunContext::comparison_options(double model_ess, double reference_ess) const {
+  ComparisonOptions co;
+  co.seed = seed(StreamPurpose::comparison);
+  co.threads = threads_;
+  co.kl_bins = config_.checks.kl_bins;
+  co.c2st_neighbours = config_.checks.c2st_neighbours;
+  co.max_per_class = config_.checks.max_per_class;
+  co.model_effective_size = model_ess;
+  co.reference_effective_size = reference_ess;
+  co.mean_tolerance = config_.checks.mean_tolerance;
+  co.width_tolerance = config_.checks.width_tolerance;
+  co.c2st_tolerance = config_.checks.c2st_tolerance;
+  return co;
+}
+
+std::vector<std::string> RunContext::all_datasets() const {
+  std::vector<std::vector<std::string>> lists;
+  for (const auto& s : config_.stages) lists.push_back(s.datasets);
+  return union_of(lists);
+}
+
+std::optional<std::size_t> RunContext::last_flow_stage() const {
+  std::optional<std::size_t> last;
+  for (std::size_t k = 0; k < config_.stages.size(); ++k)
+    if (config_.stages[k].prior != PriorKind::uniform) last = k;
+  return last;
+}
+
+std::vector<std::string> RunContext::datasets_before(std::size_t k) const {
+  std::vector<std::vector<std::string>> lists;
+  for (std::size_t i = 0; i < k; ++i) lists.push_back(config_.stages[i].datasets);
+  return union_of(lists);
+}
+
+}  // namespace flowprior
