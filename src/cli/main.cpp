@@ -28,7 +28,7 @@ int run_command(int argc, char** argv) {
     // --help and --version as CLI11 prints them; a bad option or value is one line naming it (issue 19).
     if (e.get_exit_code() == 0) return app.exit(e);
     std::fprintf(stderr, "flowprior: error: %s (see --help)\n", e.what());
-    return e.get_exit_code();
+    return 1;  // as every other error
 #ifdef FLOWPRIOR_HAVE_MPI
   } catch (const flowprior::mpi::MpiFailure&) {
     throw;  // the communicator is broken: main() aborts the job
