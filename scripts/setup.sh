@@ -10,6 +10,7 @@ packages=(
   openmpi-bin libopenmpi-dev
   python3 python3-numpy python3-h5py python3-emcee python3-matplotlib python3-pytest
   chromium   # tests/scripts/test_report_browser.sh: the run report in a headless browser
+  clang libclang-rt-14-dev   # libFuzzer targets of the file readers (fuzz/, -DFLOWPRIOR_FUZZ=ON)
   pybind11-dev python3-dev python3-setuptools python3-pip
 )
 missing=()
