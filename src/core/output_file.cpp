@@ -119,6 +119,22 @@ OutputTarget prepare_output(const std::string& path, bool need_regular_file) {
   OutputTarget t;
   t.path = path;
   struct stat st {};
+  // Streams: a device or pipe reached through any links (/dev/stdout -> /proc/self/fd/1 -> pipe:[N] is not a path
+  // that can be followed by hand), and the stream names themselves even when they lead to a regular file (the
+  // shell's redirection): written in place, appended, never replaced.
+  const bool stream_name = path == "/dev/stdout" || path == "/dev/stderr" || path.rfind("/dev/fd/", 0) == 0 ||
+                           path.rfind("/proc/self/fd/", 0) == 0;
+  if (::stat(path.c_str(), &st) == 0 &&
+      (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode) || (stream_name && S_ISREG(st.st_mode)))) {
+    if (need_regular_file)
+      throw Error(ErrorContext{.file = path},
+                  "is a device, pipe or stream, not a regular file (this output needs a regular file); nothing "
+                  "written");
+    t.exists = true;
+    t.direct = true;
+    t.mode = st.st_mode & 07777u;
+    return t;
+  }
   for (int hops = 0;; ++hops) {
     if (::lstat(t.path.c_str(), &st) != 0) {
       if (errno == ENOENT) return t;  // a new file (also: a dangling link, whose target is created)
@@ -158,7 +174,8 @@ void write_output_file(const std::string& path, const std::string& contents) {
   const OutputTarget target = prepare_output(path);
   if (target.direct) {
     // O_TRUNC is meaningless for devices and FIFOs; nothing is created or replaced.
-    const int fd = ::open(target.path.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    // O_APPEND: a stream redirected to a regular file (`> f`, `>> f`) keeps what is already in it.
+    const int fd = ::open(target.path.c_str(), O_WRONLY | O_APPEND | O_NOCTTY | O_CLOEXEC);
     if (fd < 0) fail(path, "cannot open for writing", errno);
     try {
       write_all(fd, contents, path);

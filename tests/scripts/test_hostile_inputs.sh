@@ -91,6 +91,9 @@ for w in "${writers[@]}"; do
   # shellcheck disable=SC2086
   expect_error "$w readonly.out" "read-only" "$bin" $w readonly.out
 done
+# /dev/stdout (a pipe here) is a stream: written in place.
+"$bin" chain chain.h5 --json /dev/stdout 2> /dev/null | grep -q '"steps": 50' || fail "chain --json /dev/stdout"
+specials_ok "chain --json /dev/stdout"
 # HDF5 outputs need a regular file: a device is refused, never replaced.
 for out in /dev/null /dev/full; do
   expect_error "sample --out $out" "not a regular file" \
