@@ -42,6 +42,7 @@ setup(
     python_requires=">=3.8",
     install_requires=["numpy"],
     packages=["flowprior"],
+    package_data={"flowprior": ["py.typed", "*.pyi"]},  # PEP 561: stubs of the compiled module
     package_dir={"": "python"},
     ext_modules=[CMakeExtension("flowprior._flowprior")],
     cmdclass={"build_ext": CMakeBuild},

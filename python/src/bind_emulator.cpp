@@ -39,15 +39,15 @@ void bind_emulator(py::module_& m) {
                   "Trains on a design (n x d) and model outputs (n x m), as `flowprior emulator train`.")
       .def_static("load", [](const std::string& path) { return std::make_shared<Emulator>(Emulator::load(path)); },
                   py::arg("path"))
-      .def("save", &Emulator::save, py::arg("path"))
-      .def("to_json", &Emulator::to_json)
-      .def_property_readonly("dim", &Emulator::dim)
-      .def_property_readonly("outputs", &Emulator::outputs)
-      .def_property_readonly("components", &Emulator::components)
-      .def_property_readonly("parameter_names", &Emulator::parameter_names)
-      .def_property_readonly("output_names", &Emulator::output_names)
-      .def_property_readonly("explained_variance", &Emulator::explained_variance)
-      .def_property_readonly("kernel", [](const Emulator& e) { return to_string(e.kernel()); })
+      .def("save", &Emulator::save, py::arg("path"), "Writes the versioned JSON emulator file (as `flowprior emulator train`).")
+      .def("to_json", &Emulator::to_json, "The emulator file's JSON text.")
+      .def_property_readonly("dim", &Emulator::dim, "Number of input parameters d.")
+      .def_property_readonly("outputs", &Emulator::outputs, "Number of model outputs m.")
+      .def_property_readonly("components", &Emulator::components, "Number of principal components q (one GP each).")
+      .def_property_readonly("parameter_names", &Emulator::parameter_names, "Input parameter names (d str).")
+      .def_property_readonly("output_names", &Emulator::output_names, "Output names (m str).")
+      .def_property_readonly("explained_variance", &Emulator::explained_variance, "Fraction of the output variance the kept components explain.")
+      .def_property_readonly("kernel", [](const Emulator& e) { return to_string(e.kernel()); }, "GP kernel name ('matern52', ...).")
       .def("predict", [](const Emulator& e, const MatrixXd& x) {
              MatrixXd mean, component_variance;
              {
@@ -65,7 +65,8 @@ void bind_emulator(py::module_& m) {
              return py::make_tuple(mean, sd);
            }, py::arg("x"), "(mean, marginal standard deviation), both B x m.")
       .def("covariance", [](const Emulator& e, const RowVectorXd& v) { return e.covariance(v); },
-           py::arg("component_variance"));
+           py::arg("component_variance"),
+           "Emulator covariance (m, m) in output space for one point's component variances (q,) from predict.");
 
   m.def("gaussian_likelihood",
         [](const EmulatorPtr& emulator, std::vector<std::string> observables, VectorXd values, VectorXd sd,

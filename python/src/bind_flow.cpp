@@ -1,14 +1,18 @@
 // Flows: train from numpy arrays exactly as `flowprior flow train` does from a CSV, sample, log_prob, files.
 #include <algorithm>
+#include <random>
 
 #include <pybind11/eigen.h>
 #include <pybind11/stl.h>
 
 #include "bindings.hpp"
+#include "callable_density.hpp"
+#include "interrupt.hpp"
+#include "points.hpp"
 #include "flowprior/core/error.hpp"
-#include "flowprior/core/log.hpp"
 #include "flowprior/density/defensive_mixture.hpp"
 #include "flowprior/density/flow_prior.hpp"
+#include "flowprior/density/gaussian.hpp"
 #include "flowprior/flow/flow_file.hpp"
 #include "flowprior/flow/train_settings.hpp"
 #include "flowprior/flow/flow_on_box.hpp"
@@ -22,12 +26,10 @@ using FlowPtr = std::shared_ptr<FlowOnBox>;
 // the same flow file bit for bit (apart from the measured wall_seconds).
 FlowPtr train(Samples raw, const Box& box, const FlowTrainSettings& a) {
   const std::string source = "samples";
-  for (const auto& name : raw.names)
-    if (std::find(box.names().begin(), box.names().end(), name) == box.names().end())
-      warn("train_flow: column '" + name + "' is not a parameter of the box; ignored");
   Samples samples = raw.with_columns(box.names(), source);
   box.check_in_closed_box(samples.values, source);
-  const TrainOptions options = to_train_options(a);
+  TrainOptions options = to_train_options(a);
+  options.interrupt = python_interrupt_check();
   if (options.loss != Loss::nll && !samples.has_log_density())
     throw Error(ErrorContext{.parameter = "log_density"},
                 "loss '" + a.loss + "' needs log_density (the target log-density of every sample); "
@@ -48,6 +50,8 @@ DensityHandle flow_prior(const FlowPtr& flow, double eps) {
 }  // namespace
 
 void bind_flow(py::module_& m) {
+  // The ONE set of flow-training defaults (include/flowprior/flow/train_settings.hpp), also the command line's.
+  const FlowTrainSettings kDefaults{};
   py::class_<FlowOnBox, FlowPtr>(m, "Flow", "A trained normalizing flow on a parameter box (a normalised prior).")
       .def_static("load", [](const std::string& path) { return std::make_shared<FlowOnBox>(load_flow_file(path)); },
                   py::arg("path"), "Reads a flow file written by `flowprior flow train` or Flow.save.")
@@ -57,23 +61,27 @@ void bind_flow(py::module_& m) {
                   }, py::arg("text"))
       .def("save", [](const FlowOnBox& f, const std::string& path) { save_flow_file(path, f); }, py::arg("path"),
            "Writes the same versioned JSON file as the command line.")
-      .def("to_json", [](const FlowOnBox& f) { return flow_to_json(f).dump(); })
-      .def_property_readonly("box", [](const FlowOnBox& f) { return f.box; })
-      .def_property_readonly("names", [](const FlowOnBox& f) { return f.box.names(); })
-      .def_property_readonly("dim", [](const FlowOnBox& f) { return f.box.dim(); })
-      .def_property_readonly("architecture", [](const FlowOnBox& f) { return to_string(f.flow.config().arch); })
-      .def_property_readonly("num_params", [](const FlowOnBox& f) { return f.flow.num_params(); })
-      .def_property_readonly("params", [](const FlowOnBox& f) { return f.flow.params(); })
+      .def("to_json", [](const FlowOnBox& f) { return flow_to_json(f).dump(); }, "The flow file's JSON text (Flow.from_json reads it).")
+      .def_property_readonly("box", [](const FlowOnBox& f) { return f.box; }, "The parameter box the flow is normalised on.")
+      .def_property_readonly("names", [](const FlowOnBox& f) { return f.box.names(); }, "Parameter names (d str).")
+      .def_property_readonly("dim", [](const FlowOnBox& f) { return f.box.dim(); }, "Number of parameters d.")
+      .def_property_readonly("architecture", [](const FlowOnBox& f) { return to_string(f.flow.config().arch); }, "'realnvp', 'maf' or 'nsf'.")
+      .def_property_readonly("num_params", [](const FlowOnBox& f) { return f.flow.num_params(); }, "Number of trained network weights.")
+      .def_property_readonly("params", [](const FlowOnBox& f) { return f.flow.params(); }, "The trained weights (num_params,).")
       .def_property_readonly("training", [](const FlowOnBox& f) { return json_to_python(f.training); },
                              "Training summary, options and data provenance (dict).")
-      .def("log_prob", [](const FlowPtr& f, const MatrixXd& x) {
+      .def("log_prob", [](const FlowPtr& f, const py::object& x) -> py::object {
              const FlowPrior prior{std::shared_ptr<const FlowOnBox>(f)};
-             if (x.cols() != prior.dim())
-               throw Error(ErrorContext{.parameter = "x"}, "has " + std::to_string(x.cols()) +
-                                                               " columns, the flow has " + std::to_string(prior.dim()));
-             py::gil_scoped_release release;
-             return prior.log_prob(x);
-           }, py::arg("x"), "Normalised log density on the box (-inf outside), as `flowprior flow logpdf`.")
+             const Points p = as_points(x, prior.dim(), "the flow");
+             VectorXd out;
+             {
+               py::gil_scoped_release release;
+               out = prior.log_prob(p.x);
+             }
+             return p.single ? py::cast(out(0)) : py::cast(out);
+           }, py::arg("x"),
+           "Normalised log density on the box (-inf outside), as `flowprior flow logpdf`: x of shape (n, d) gives "
+           "(n,) values, a single point of shape (d,) one float.")
       .def("sample", [](const FlowPtr& f, Index n, std::uint64_t seed) {
              if (n < 1) throw Error(ErrorContext{.parameter = "n"}, "must be at least 1");
              const FlowPrior prior{std::shared_ptr<const FlowOnBox>(f)};
@@ -84,15 +92,68 @@ void bind_flow(py::module_& m) {
       .def("prior", &flow_prior, py::arg("eps") = 0.0,
            "The flow as a prior Density; eps > 0: the defensive mixture (1 - eps) flow + eps uniform.")
       .def("__repr__", [](const FlowOnBox& f) {
-        return "Flow(" + to_string(f.flow.config().arch) + ", dim=" + std::to_string(f.box.dim()) +
-               ", params=" + std::to_string(f.flow.num_params()) + ")";
-      });
+        std::string names;
+        for (const auto& n : f.box.names()) names += (names.empty() ? "" : ", ") + n;
+        return "Flow(" + to_string(f.flow.config().arch) + ", dim=" + std::to_string(f.box.dim()) + " [" + names +
+               "], params=" + std::to_string(f.flow.num_params()) + ")";
+      })
+      .def(py::pickle([](const FlowOnBox& f) { return py::make_tuple(flow_to_json(f).dump()); },
+                      [](const py::tuple& t) {
+                        return std::make_shared<FlowOnBox>(
+                            flow_from_json(nlohmann::json::parse(t[0].cast<std::string>()), "<pickle>"));
+                      }));
+
+  // What a Density is made of, for pickling (python/flowprior/__init__.py): (kind, parts) for the kinds with a
+  // file form -- uniform (box), flow and mixture (flow, eps), gaussian (mean, covariance, names), callable (the
+  // Python function, pickled by Python) -- else None.
+  auto density_class = py::reinterpret_borrow<py::class_<DensityHandle>>(m.attr("Density"));
+  density_class.def("_parts", [](const DensityHandle& h) -> py::object {
+    if (h.kind == "uniform" && h.box) return py::make_tuple("uniform", py::make_tuple(*h.box));
+    if (const auto* fp = dynamic_cast<const FlowPrior*>(h.density.get()); fp && fp->members().size() == 1)
+      return py::make_tuple("flow", py::make_tuple(std::const_pointer_cast<FlowOnBox>(fp->members().front()), 0.0));
+    if (const auto* mix = dynamic_cast<const DefensiveMixture*>(h.density.get());
+        mix && mix->flow_prior().members().size() == 1)
+      return py::make_tuple("mixture", py::make_tuple(std::const_pointer_cast<FlowOnBox>(mix->flow_prior().members().front()),
+                                                      mix->eps()));
+    if (const auto* g = dynamic_cast<const GaussianDensity*>(h.density.get()))
+      return py::make_tuple("gaussian", py::make_tuple(g->mean(), g->covariance(), g->names()));
+    // (a "prior" from callable_prior also needs its sampler: pickle the flowprior.Prior that made it instead)
+    if (const auto* c = dynamic_cast<const CallableDensity*>(h.density.get()); c && h.kind == "callable")
+      return py::make_tuple("callable", py::make_tuple(c->function(), c->names()));
+    return py::none();
+  });
+
+  m.def("default_train_settings", [] {
+    const FlowTrainSettings d{};
+    py::dict out;
+    out["arch"] = d.arch;
+    out["loss"] = d.loss;
+    out["layers"] = d.layers;
+    out["hidden"] = d.hidden;
+    out["hidden_layers"] = d.hidden_layers;
+    out["bins"] = d.bins;
+    out["tail_bound"] = d.tail_bound;
+    out["epochs"] = d.epochs;
+    out["batch"] = d.batch;
+    out["lr"] = d.lr;
+    out["patience"] = d.patience;
+    out["validation"] = d.validation;
+    out["clip"] = d.clip;
+    out["seed"] = d.seed;
+    out["use_weights"] = d.use_weights;
+    out["threads"] = d.threads;
+    out["progress"] = d.progress;
+    return out;
+  }, "The flow-training defaults of the C++ core (FlowTrainSettings, include/flowprior/flow/train_settings.hpp), "
+     "shared by `flowprior flow train` and train_flow (dict). train_flow's progress defaults to False (Python "
+     "prints only when asked).");
 
   m.def("train_flow",
         [](const MatrixXd& values, const Box& box, std::optional<std::vector<std::string>> names,
            std::optional<VectorXd> weights, std::optional<VectorXd> log_density, const std::string& arch,
            const std::string& loss, int layers, int hidden, int hidden_layers, int bins, double tail_bound,
-           int epochs, int batch, double lr, int patience, double validation, double clip, std::uint64_t seed,
+           int epochs, int batch, double lr, int patience, double validation, double clip,
+           std::optional<std::uint64_t> seed_or_none,
            bool use_weights, int threads, bool progress) {
           Samples raw;
           raw.names = names ? *names : box.names();
@@ -101,6 +162,9 @@ void bind_flow(py::module_& m) {
                         std::to_string(raw.names.size()) + " names for " + std::to_string(values.cols()) +
                             " columns");
           raw.values = values;
+          // seed=None: a fresh seed, recorded in the flow's training record (flow.training) like any other.
+          const std::uint64_t seed = seed_or_none ? *seed_or_none : (std::uint64_t{std::random_device{}()} << 20) ^
+                                                                        std::uint64_t{std::random_device{}()};
           if (weights) raw.weights = *weights;
           if (log_density) raw.log_density = *log_density;
           const FlowTrainSettings a{.arch = arch, .loss = loss, .layers = layers, .hidden = hidden,
@@ -108,17 +172,35 @@ void bind_flow(py::module_& m) {
                                  .epochs = epochs, .batch = batch, .patience = patience, .threads = threads,
                                  .lr = lr, .validation = validation, .clip = clip, .seed = seed,
                                  .use_weights = use_weights, .progress = progress};
+          // Through Python's warnings module (filterable, capturable), not the process's stderr.
+          for (const auto& name : raw.names)
+            if (std::find(box.names().begin(), box.names().end(), name) == box.names().end()) {
+              const std::string message = "train_flow: column '" + name + "' is not a parameter of the box; ignored";
+              if (PyErr_WarnEx(PyExc_UserWarning, message.c_str(), 1) != 0) throw py::error_already_set();
+            }
           py::gil_scoped_release release;
           return train(std::move(raw), box, a);
         },
         py::arg("samples"), py::arg("box"), py::kw_only(), py::arg("names") = py::none(),
-        py::arg("weights") = py::none(), py::arg("log_density") = py::none(), py::arg("arch") = "maf",
-        py::arg("loss") = "nll", py::arg("layers") = 5, py::arg("hidden") = 64, py::arg("hidden_layers") = 2,
-        py::arg("bins") = 8, py::arg("tail_bound") = FlowConfig{}.tail_bound, py::arg("epochs") = 500,
-        py::arg("batch") = 512, py::arg("lr") = 1e-3, py::arg("patience") = 20, py::arg("validation") = 0.1,
-        py::arg("clip") = 5.0, py::arg("seed") = 1, py::arg("use_weights") = true, py::arg("threads") = 1,
-        py::arg("progress") = false,
-        "Trains a flow prior on samples (n x d) inside a box; the options and defaults of `flowprior flow train`.");
+        py::arg("weights") = py::none(), py::arg("log_density") = py::none(), py::arg("arch") = kDefaults.arch,
+        py::arg("loss") = kDefaults.loss, py::arg("layers") = kDefaults.layers, py::arg("hidden") = kDefaults.hidden,
+        py::arg("hidden_layers") = kDefaults.hidden_layers, py::arg("bins") = kDefaults.bins,
+        py::arg("tail_bound") = kDefaults.tail_bound, py::arg("epochs") = kDefaults.epochs,
+        py::arg("batch") = kDefaults.batch, py::arg("lr") = kDefaults.lr, py::arg("patience") = kDefaults.patience,
+        py::arg("validation") = kDefaults.validation, py::arg("clip") = kDefaults.clip,
+        py::arg("seed") = kDefaults.seed, py::arg("use_weights") = kDefaults.use_weights,
+        py::arg("threads") = kDefaults.threads, py::arg("progress") = false,
+        "Trains a flow prior on samples (n, d) inside a box, as `flowprior flow train` with the same options and "
+        "defaults (default_train_settings()).\n\n"
+        "samples: (n, d) float array, one sample per row, in the box's units; names: column names when they differ "
+        "from box.names (matched by name); weights: (n,) importance weights; log_density: (n,) log target density "
+        "(losses 'kl', 'jeffreys'); arch: 'realnvp' | 'maf' | 'nsf'; loss: 'nll' | 'kl' | 'jeffreys'; layers: "
+        "flow transforms (0: automatic); hidden, hidden_layers: network width and depth; bins, tail_bound: spline "
+        "options (nsf); epochs: at most this many; batch: minibatch rows; lr: Adam learning rate; patience: "
+        "epochs without a better validation loss before stopping; validation: held-out fraction; clip: gradient "
+        "norm clip; seed: int (None: a fresh one, recorded in flow.training); threads: gradient threads (same "
+        "result for any number); progress: one line per epoch on stderr. Ctrl-C stops training with "
+        "KeyboardInterrupt within about 20 ms of the current minibatch.");
 }
 
 }  // namespace flowprior::python

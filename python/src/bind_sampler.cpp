@@ -4,6 +4,7 @@
 #include <pybind11/stl.h>
 
 #include "bindings.hpp"
+#include "interrupt.hpp"
 #include "flowprior/core/error.hpp"
 #include "flowprior/core/evaluator.hpp"
 #include "flowprior/sampler/diagnostics.hpp"
@@ -53,6 +54,7 @@ Chain run_ensemble(const DensityHandle& target, const MatrixXd& initial, Index s
   options.burn_in = burn_in;
   options.progress = progress;
   options.require_two_walkers_per_dim = require_two_walkers_per_dim;
+  options.interrupt = python_interrupt_check();
   const std::shared_ptr<const LogDensity> density = target.density;  // alive while the GIL is released
   Chain chain;
   EnsembleSummary run_summary;
@@ -66,58 +68,148 @@ Chain run_ensemble(const DensityHandle& target, const MatrixXd& initial, Index s
   return chain;
 }
 
+// An option's value as T, or a TypeError naming the option and what it accepts (not pybind11's cast error).
+template <class T>
+T option_value(const std::string& key, const py::handle& value, const char* accepts) {
+  try {
+    return value.cast<T>();
+  } catch (const py::cast_error&) {
+    throw py::type_error("PersistentSampler option " + key + " must be " + accepts + ", not " +
+                         std::string(py::repr(value)) + " (" + std::string(py::str(py::type::of(value).attr("__name__"))) +
+                         ")");
+  }
+}
+
 PersistentOptions smc_options(const py::kwargs& kw) {
   PersistentOptions o;
   o.progress = false;
   std::string kernel;
   double max_correlation = o.mutation.max_correlation;
   int max_steps = o.mutation.max_steps;
+  constexpr const char* kInt = "an integer";
+  constexpr const char* kCount = "a non-negative integer";
+  constexpr const char* kNumber = "a number";
+  constexpr const char* kBool = "True or False";
   for (const auto& [key_handle, value] : kw) {
     const std::string key = py::str(key_handle);
-    if (key == "n_active") o.n_active = value.cast<Index>();
-    else if (key == "n_effective") o.n_effective = value.cast<double>();
-    else if (key == "n_total") o.n_total = value.cast<Index>();
-    else if (key == "warmup_blocks") o.warmup_blocks = value.cast<int>();
-    else if (key == "dynamic_ess") o.dynamic_ess = value.cast<bool>();
-    else if (key == "precondition") o.precondition = value.cast<bool>();
-    else if (key == "kernel") kernel = value.cast<std::string>();
-    else if (key == "max_correlation") max_correlation = value.cast<double>();
-    else if (key == "max_steps") max_steps = value.cast<int>();
-    else if (key == "max_iterations") o.max_iterations = value.cast<int>();
-    else if (key == "max_likelihood_calls") o.max_likelihood_calls = value.cast<std::uint64_t>();
-    else if (key == "seed") o.seed = value.cast<std::uint64_t>();
-    else if (key == "posterior_size") o.posterior_size = value.cast<Index>();
-    else if (key == "checkpoint") o.checkpoint = value.cast<std::string>();
-    else if (key == "resume") o.resume = value.cast<bool>();
-    else if (key == "progress") o.progress = value.cast<bool>();
-    else if (key == "flow_arch") o.flow_arch = value.cast<std::string>();
-    else if (key == "flow_layers") o.flow_layers = value.cast<int>();
-    else if (key == "flow_hidden") o.flow_hidden = value.cast<int>();
-    else if (key == "flow_epochs") o.flow_epochs = value.cast<int>();
-    else if (key == "flow_patience") o.flow_patience = value.cast<int>();
-    else if (key == "flow_max_rows") o.flow_max_rows = value.cast<Index>();
-    else if (key == "evidence_samples") o.evidence_samples = value.cast<Index>();
+    if (key == "n_active") o.n_active = option_value<Index>(key, value, kInt);
+    else if (key == "n_effective") o.n_effective = option_value<double>(key, value, kNumber);
+    else if (key == "n_total") o.n_total = option_value<Index>(key, value, kInt);
+    else if (key == "warmup_blocks") o.warmup_blocks = option_value<int>(key, value, kInt);
+    else if (key == "dynamic_ess") o.dynamic_ess = option_value<bool>(key, value, kBool);
+    else if (key == "precondition") o.precondition = option_value<bool>(key, value, kBool);
+    else if (key == "kernel") kernel = option_value<std::string>(key, value, "'tpcn' or 'rwm'");
+    else if (key == "max_correlation") max_correlation = option_value<double>(key, value, kNumber);
+    else if (key == "max_steps") max_steps = option_value<int>(key, value, kInt);
+    else if (key == "max_iterations") o.max_iterations = option_value<int>(key, value, kInt);
+    else if (key == "max_likelihood_calls") o.max_likelihood_calls = option_value<std::uint64_t>(key, value, kCount);
+    else if (key == "seed") o.seed = option_value<std::uint64_t>(key, value, kCount);
+    else if (key == "posterior_size") o.posterior_size = option_value<Index>(key, value, kInt);
+    else if (key == "checkpoint") o.checkpoint = option_value<std::string>(key, value, "a file path (str)");
+    else if (key == "resume") o.resume = option_value<bool>(key, value, kBool);
+    else if (key == "progress") o.progress = option_value<bool>(key, value, kBool);
+    else if (key == "flow_arch") o.flow_arch = option_value<std::string>(key, value, "'maf', 'nsf' or 'realnvp'");
+    else if (key == "flow_layers") o.flow_layers = option_value<int>(key, value, kInt);
+    else if (key == "flow_hidden") o.flow_hidden = option_value<int>(key, value, kInt);
+    else if (key == "flow_epochs") o.flow_epochs = option_value<int>(key, value, kInt);
+    else if (key == "flow_patience") o.flow_patience = option_value<int>(key, value, kInt);
+    else if (key == "flow_max_rows") o.flow_max_rows = option_value<Index>(key, value, kInt);
+    else if (key == "evidence_samples") o.evidence_samples = option_value<Index>(key, value, kCount);
     else throw Error(ErrorContext{.parameter = key}, "unknown option of the persistent sampler");
   }
+  if (o.n_active < 2) throw Error(ErrorContext{.parameter = "n_active"}, "must be at least 2");
+  if (o.n_total < 1) throw Error(ErrorContext{.parameter = "n_total"}, "must be at least 1");
   // The command line's rule: t-pCN with flow preconditioning, random-walk Metropolis without.
   o.mutation.kernel = mutation_kernel_from_string(kernel.empty() ? (o.precondition ? "tpcn" : "rwm") : kernel);
   o.mutation.max_correlation = max_correlation;
   o.mutation.max_steps = max_steps;
+  o.interrupt = python_interrupt_check();
   return o;
+}
+
+py::tuple chain_state(const Chain& c) {
+  Chain t = c;
+  t.trim();
+  return py::make_tuple(t.walkers, t.dim, t.steps, t.positions, t.log_prob, t.accepted, t.names);
+}
+
+Chain chain_from_state(const py::tuple& s) {
+  if (s.size() != 7) throw Error("Chain: a pickled state of the wrong size");
+  Chain c;
+  c.walkers = s[0].cast<int>();
+  c.dim = s[1].cast<int>();
+  c.steps = s[2].cast<Index>();
+  c.positions = s[3].cast<MatrixXd>();
+  c.log_prob = s[4].cast<MatrixXd>();
+  c.accepted = s[5].cast<VectorXd>();
+  c.names = s[6].cast<std::vector<std::string>>();
+  if (c.positions.rows() != c.steps * c.walkers || c.log_prob.rows() != c.steps)
+    throw Error("Chain: a pickled state with inconsistent sizes");
+  return c;
+}
+
+// All fields of an SmcResult, in a tuple of plain values (pickle, and SmcResult.load from the .h5 file).
+py::tuple smc_state(const SmcResult& r) {
+  py::list iterations;
+  for (const SmcIteration& i : r.iterations)
+    iterations.append(py::make_tuple(i.iteration, i.beta, i.ess, i.n_effective, i.log_z, i.acceptance, i.steps,
+                                     i.scale, i.correlation, i.flow_validation_loss, i.flow_epochs,
+                                     i.likelihood_calls));
+  return py::make_tuple(r.names, r.x, r.weights, r.log_likelihood, r.log_prior, r.posterior, r.log_z, r.log_z_err,
+                        r.log_z_is, r.log_z_is_err, r.ess, r.converged, r.stop_reason, iterations,
+                        r.likelihood_calls, r.wall_seconds);
+}
+
+SmcResult smc_from_state(const py::tuple& s) {
+  if (s.size() != 16) throw Error("SmcResult: a state of the wrong size");
+  SmcResult r;
+  r.names = s[0].cast<std::vector<std::string>>();
+  r.x = s[1].cast<MatrixXd>();
+  r.weights = s[2].cast<VectorXd>();
+  r.log_likelihood = s[3].cast<VectorXd>();
+  r.log_prior = s[4].cast<VectorXd>();
+  r.posterior = s[5].cast<MatrixXd>();
+  r.log_z = s[6].cast<double>();
+  r.log_z_err = s[7].cast<double>();
+  r.log_z_is = s[8].cast<double>();
+  r.log_z_is_err = s[9].cast<double>();
+  r.ess = s[10].cast<double>();
+  r.converged = s[11].cast<bool>();
+  r.stop_reason = s[12].cast<std::string>();
+  for (const py::handle item : s[13].cast<py::list>()) {
+    const auto t = item.cast<py::tuple>();
+    SmcIteration i;
+    i.iteration = t[0].cast<int>();
+    i.beta = t[1].cast<double>();
+    i.ess = t[2].cast<double>();
+    i.n_effective = t[3].cast<double>();
+    i.log_z = t[4].cast<double>();
+    i.acceptance = t[5].cast<double>();
+    i.steps = t[6].cast<int>();
+    i.scale = t[7].cast<double>();
+    i.correlation = t[8].cast<double>();
+    i.flow_validation_loss = t[9].cast<double>();
+    i.flow_epochs = t[10].cast<int>();
+    i.likelihood_calls = t[11].cast<std::uint64_t>();
+    r.iterations.push_back(i);
+  }
+  r.likelihood_calls = s[14].cast<std::uint64_t>();
+  r.wall_seconds = s[15].cast<double>();
+  return r;
 }
 
 }  // namespace
 
 void bind_sampler(py::module_& m) {
   py::class_<Chain>(m, "Chain", "Stored steps of an ensemble run (row s * walkers + w of positions: walker w, step s).")
-      .def_readonly("walkers", &Chain::walkers)
-      .def_readonly("dim", &Chain::dim)
-      .def_readonly("steps", &Chain::steps)
-      .def_readonly("names", &Chain::names)
-      .def_property_readonly("positions", [](const Chain& c) { return MatrixXd(c.positions); })
-      .def_property_readonly("log_prob", [](const Chain& c) { return MatrixXd(c.log_prob); })
-      .def_property_readonly("accepted", [](const Chain& c) { return VectorXd(c.accepted); })
-      .def_property_readonly("acceptance_fraction", &Chain::acceptance_fraction)
+      .def_readonly("walkers", &Chain::walkers, "Number of walkers W.")
+      .def_readonly("dim", &Chain::dim, "Number of parameters d.")
+      .def_readonly("steps", &Chain::steps, "Number of stored steps N.")
+      .def_readonly("names", &Chain::names, "Parameter names (d str).")
+      .def_property_readonly("positions", [](const Chain& c) { return MatrixXd(c.positions); }, "All positions (N * W, d); row s * W + w is walker w after step s (get_chain() reshapes to (N, W, d)).")
+      .def_property_readonly("log_prob", [](const Chain& c) { return MatrixXd(c.log_prob); }, "log probability of every stored position (N, W).")
+      .def_property_readonly("accepted", [](const Chain& c) { return VectorXd(c.accepted); }, "Accepted proposals per walker (W,), over all stored steps.")
+      .def_property_readonly("acceptance_fraction", &Chain::acceptance_fraction, "accepted / steps per walker (W,).")
       .def("diagnose", [](const Chain& c, Index discard, double window, double tol) {
              return diagnostics_to_dict(diagnose(c, discard, AutocorrOptions{.c = window, .tol = tol}));
            }, py::arg("discard") = 0, py::arg("c") = 5.0, py::arg("tol") = 50.0,
@@ -125,7 +217,9 @@ void bind_sampler(py::module_& m) {
       .def("integrated_autocorr_time", [](const Chain& c, Index discard, double window, double tol) {
              const AutocorrResult r = integrated_autocorr_time(c, discard, AutocorrOptions{.c = window, .tol = tol});
              return std::make_pair(r.tau, r.warning);
-           }, py::arg("discard") = 0, py::arg("c") = 5.0, py::arg("tol") = 50.0);
+           }, py::arg("discard") = 0, py::arg("c") = 5.0, py::arg("tol") = 50.0,
+           "(tau per parameter, warning text or empty): emcee's integrated autocorrelation time estimator.")
+      .def(py::pickle(&chain_state, &chain_from_state));
 
   m.def("run_ensemble",
         [](const DensityHandle& target, const MatrixXd& initial, Index steps, const std::string& moves,
@@ -154,22 +248,22 @@ void bind_sampler(py::module_& m) {
         }, py::arg("path"), py::arg("group") = "mcmc", "An HDF5 chain (ours or emcee's HDFBackend): (Chain, metadata).");
 
   py::class_<SmcResult>(m, "SmcResult", "A persistent-sampler run: all stored particles, weights, evidence.")
-      .def_readonly("names", &SmcResult::names)
-      .def_property_readonly("x", [](const SmcResult& r) { return MatrixXd(r.x); })
-      .def_property_readonly("weights", [](const SmcResult& r) { return VectorXd(r.weights); })
-      .def_property_readonly("log_likelihood", [](const SmcResult& r) { return VectorXd(r.log_likelihood); })
-      .def_property_readonly("log_prior", [](const SmcResult& r) { return VectorXd(r.log_prior); })
+      .def_readonly("names", &SmcResult::names, "Parameter names (d str).")
+      .def_property_readonly("x", [](const SmcResult& r) { return MatrixXd(r.x); }, "All stored particles (n, d), warm-up blocks included.")
+      .def_property_readonly("weights", [](const SmcResult& r) { return VectorXd(r.weights); }, "Normalised persistent importance weights of x at beta = 1 (n,), summing to 1.")
+      .def_property_readonly("log_likelihood", [](const SmcResult& r) { return VectorXd(r.log_likelihood); }, "log likelihood of every particle (n,).")
+      .def_property_readonly("log_prior", [](const SmcResult& r) { return VectorXd(r.log_prior); }, "log prior density of every particle (n,).")
       .def_property_readonly("posterior", [](const SmcResult& r) { return MatrixXd(r.posterior); },
                              "Equal-weight posterior sample.")
-      .def_readonly("log_z", &SmcResult::log_z)
-      .def_readonly("log_z_err", &SmcResult::log_z_err)
-      .def_readonly("log_z_is", &SmcResult::log_z_is)
-      .def_readonly("log_z_is_err", &SmcResult::log_z_is_err)
-      .def_readonly("ess", &SmcResult::ess)
-      .def_readonly("converged", &SmcResult::converged)
-      .def_readonly("stop_reason", &SmcResult::stop_reason)
-      .def_readonly("likelihood_calls", &SmcResult::likelihood_calls)
-      .def_readonly("wall_seconds", &SmcResult::wall_seconds)
+      .def_readonly("log_z", &SmcResult::log_z, "Natural log of the evidence (persistent-sampling estimate).")
+      .def_readonly("log_z_err", &SmcResult::log_z_err, "Standard error of log_z.")
+      .def_readonly("log_z_is", &SmcResult::log_z_is, "log evidence by importance sampling from the final flow (NaN without preconditioning or with evidence_samples=0).")
+      .def_readonly("log_z_is_err", &SmcResult::log_z_is_err, "Bootstrap standard error of log_z_is.")
+      .def_readonly("ess", &SmcResult::ess, "Effective sample size of the weights at beta = 1.")
+      .def_readonly("converged", &SmcResult::converged, "True when beta reached 1 and the ESS reached n_total.")
+      .def_readonly("stop_reason", &SmcResult::stop_reason, "'converged', 'max_iterations' or 'max_likelihood_calls'.")
+      .def_readonly("likelihood_calls", &SmcResult::likelihood_calls, "Number of likelihood evaluations (points).")
+      .def_readonly("wall_seconds", &SmcResult::wall_seconds, "Wall-clock seconds of the run (summed over resumed runs).")
       .def_property_readonly("iterations", [](const SmcResult& r) {
         py::dict d;
         auto column = [&r](auto field) {
@@ -198,7 +292,10 @@ void bind_sampler(py::module_& m) {
              if (!csv && !h5) throw Error(ErrorContext{.file = path}, "must end in .h5 (whole run) or .csv (posterior)");
              if (csv) write_smc_posterior_csv(path, r);
              else write_smc_hdf5(path, r, smc_summary_json(r));
-           }, py::arg("path"), "Writes the run as the command line does (.h5 whole run, .csv posterior).");
+           }, py::arg("path"), "Writes the run as the command line does (.h5 whole run, .csv posterior).")
+      .def("_state", &smc_state)
+      .def_static("_from_state", &smc_from_state)
+      .def(py::pickle(&smc_state, &smc_from_state));
 
   m.def("run_smc",
         [](const DensityHandle& likelihood, const DensityHandle& prior, int threads, const py::kwargs& kw) {
@@ -216,7 +313,7 @@ void bind_sampler(py::module_& m) {
           const auto sample = prior.sample;
           const Box box = *prior.box;
           py::gil_scoped_release release;
-          ThreadEvaluator evaluator(threads);
+          InterruptibleEvaluator evaluator(threads, options.interrupt);
           const PriorModel model{*prior_density, box, sample};
           return PersistentSampler(options).run(model, *like, evaluator);
         },

@@ -39,6 +39,7 @@ void bind_core(py::module_& m);
 void bind_flow(py::module_& m);
 void bind_emulator(py::module_& m);
 void bind_sampler(py::module_& m);
+void bind_ensemble(py::module_& m);
 void bind_workflow(py::module_& m);
 
 }  // namespace flowprior::python

@@ -32,6 +32,10 @@ void CallableDensity::log_prob(const MatrixXd& x, VectorXd& out) const {
   Eigen::Map<Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(batch.mutable_data(), n,
                                                                                      x.cols()) = x;
   const py::object result = function_(batch);  // a Python exception leaves here as py::error_already_set
+  if (result.is_none())
+    throw Error(ErrorContext{.parameter = "log_likelihood"},
+                "the callable returned None for a batch of " + std::to_string(n) + " points; it must return " +
+                    std::to_string(n) + " numbers (did it forget `return`?)");
   const auto values = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(result);
   if (!values) {
     PyErr_Clear();
@@ -45,7 +49,9 @@ void CallableDensity::log_prob(const MatrixXd& x, VectorXd& out) const {
     for (py::ssize_t k = 0; k < values.ndim(); ++k) shape += (k ? ", " : "") + std::to_string(values.shape(k));
     throw Error(ErrorContext{.parameter = "log_likelihood"},
                 "the callable returned shape " + shape + ") for a batch of " + std::to_string(n) +
-                    " points; expected (" + std::to_string(n) + ",)");
+                    " points; expected (" + std::to_string(n) + ",)" +
+                    ". It is called with a (B, d) array (one point per row) and must return B values; for a "
+                    "function of one point of shape (d,) pass vectorize=False");
   }
   const double* v = values.data();
   for (Index i = 0; i < n; ++i) {

@@ -25,6 +25,7 @@ class CallableDensity : public LogDensity {
   std::vector<std::string> names() const override { return names_; }
   void log_prob(const MatrixXd& x, VectorXd& out) const override;
   using LogDensity::log_prob;
+  const pybind11::object& function() const { return function_; }  // needs the GIL
 
  private:
   pybind11::object function_;

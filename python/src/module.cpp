@@ -17,10 +17,13 @@ PYBIND11_MODULE(_flowprior, m) {
   m.doc() = "flowprior: sequential Bayesian inference with normalizing-flow priors (C++ core)";
   // flowprior::Error arrives as flowprior.Error (a RuntimeError) with exactly the message the command line prints
   // after "flowprior: error: ".
-  pybind11::register_exception<flowprior::Error>(m, "Error", PyExc_RuntimeError);
+  auto error = pybind11::register_exception<flowprior::Error>(m, "Error", PyExc_RuntimeError);
+  error.doc() = "An error of the C++ core (a RuntimeError), with the command line's message: file, line, key or "
+                "parameter where they apply.";
   fpy::bind_core(m);
   fpy::bind_flow(m);
   fpy::bind_emulator(m);
   fpy::bind_sampler(m);
+  fpy::bind_ensemble(m);
   fpy::bind_workflow(m);
 }

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "flowprior/core/error.hpp"
+#include "flowprior/core/format.hpp"
 
 namespace flowprior {
 namespace {
@@ -42,11 +43,11 @@ Box::Box(std::vector<std::string> names, VectorXd lower, VectorXd upper, BoxMap 
     if (names_[j].empty()) throw Error(where, "empty parameter name");
     if (!seen.insert(names_[j]).second) throw Error(where, "parameter named twice");
     if (!std::isfinite(lower_[j]) || !std::isfinite(upper_[j]))
-      throw Error(where, "bounds must be finite, got [" + std::to_string(lower_[j]) + ", " +
-                             std::to_string(upper_[j]) + "]");
+      throw Error(where, "bounds must be finite, got [" + format_g(lower_[j]) + ", " +
+                             format_g(upper_[j]) + "]");
     if (!(lower_[j] < upper_[j]))
-      throw Error(where, "lower bound " + std::to_string(lower_[j]) + " is not below upper bound " +
-                             std::to_string(upper_[j]));
+      throw Error(where, "lower bound " + format_g(lower_[j]) + " is not below upper bound " +
+                             format_g(upper_[j]));
   }
 }
 
@@ -128,10 +129,10 @@ void Box::check_in_closed_box(const MatrixXd& x, const std::string& source) cons
     for (int j = 0; j < dim(); ++j) {
       const double v = x(i, j);
       ErrorContext where{.file = source, .parameter = names_[j], .row = static_cast<long>(i)};
-      if (!std::isfinite(v)) throw Error(where, "value is " + std::to_string(v));
+      if (!std::isfinite(v)) throw Error(where, "value is " + format_g(v));
       if (v < lower_[j] || v > upper_[j])
-        throw Error(where, "value " + std::to_string(v) + " is outside the box [" + std::to_string(lower_[j]) +
-                               ", " + std::to_string(upper_[j]) + "]");
+        throw Error(where, "value " + format_exact(v) + " is outside the box [" + format_g(lower_[j]) +
+                               ", " + format_g(upper_[j]) + "]");
     }
 }
 

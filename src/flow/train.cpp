@@ -243,6 +243,7 @@ TrainSummary train_flow_unbounded(const MatrixXd& u, const VectorXd& weights, co
     double loss_sum = 0;
     int finite_steps = 0;
     for (std::size_t b0 = 0; b0 < perm.size(); b0 += batch) {
+      if (options.interrupt) options.interrupt();
       const std::size_t b1 = std::min(perm.size(), b0 + batch);
       const auto chunks = fixed_chunks(b1 - b0, kChunkRows);
       pool.parallel_for(chunks.size(), [&](std::size_t c) {

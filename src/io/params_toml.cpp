@@ -6,6 +6,7 @@
 #include <toml++/toml.h>
 
 #include "flowprior/core/error.hpp"
+#include "flowprior/core/format.hpp"
 
 namespace flowprior {
 
@@ -55,7 +56,7 @@ Box box_from_parameters_table(const toml::table& params, BoxMap map, const std::
     auto hi = (*arr)[1].value<double>();
     if (!lo || !hi) throw Error(where, "bounds must be numbers");
     if (!(*lo < *hi))
-      throw Error(where, "lower bound " + std::to_string(*lo) + " is not below upper bound " + std::to_string(*hi));
+      throw Error(where, "lower bound " + format_g(*lo) + " is not below upper bound " + format_g(*hi));
     entries.push_back({line, std::string(key), *lo, *hi});
   }
   if (entries.empty()) throw Error(ErrorContext{.file = source}, "[parameters] is empty");

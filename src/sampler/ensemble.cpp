@@ -167,6 +167,7 @@ EnsembleState EnsembleSampler::start(const LogDensity& target, const MatrixXd& i
     remember();
     Progress progress(options_.progress, options_.burn_in, "burn-in");
     for (Index s = 0; s < first; ++s) {
+      if (options_.interrupt) options_.interrupt();
       step(target, state, kBurnFirst, s);
       remember();
       progress.update(s + 1, 0.0);
@@ -188,6 +189,7 @@ EnsembleState EnsembleSampler::start(const LogDensity& target, const MatrixXd& i
       warn("burn-in: fewer unique points than walkers; the second half continues from the current walkers");
     }
     for (Index s = 0; s < second; ++s) {
+      if (options_.interrupt) options_.interrupt();
       step(target, state, kBurnSecond, s);
       progress.update(first + s + 1, 0.0);
     }
@@ -204,6 +206,7 @@ void EnsembleSampler::advance(const LogDensity& target, EnsembleState& state, In
   Progress progress(options_.progress, total_steps, "ensemble");
   const Index first = state.step;
   for (Index s = state.step; s < total_steps; ++s) {
+    if (options_.interrupt) options_.interrupt();
     step(target, state, kProduction, s);
     state.step = s + 1;
     if (observer) observer(s, state.positions, state.log_prob, state.accepted);

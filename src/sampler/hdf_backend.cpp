@@ -101,6 +101,7 @@ std::unique_ptr<HdfChainWriter> HdfChainWriter::create(const std::string& path, 
     write_scalar_attr(g, "ndim", H5::PredType::NATIVE_INT64, static_cast<std::int64_t>(dim));
     write_scalar_attr(g, "has_blobs", H5::PredType::NATIVE_INT8, static_cast<std::int8_t>(0));
     write_scalar_attr(g, "iteration", H5::PredType::NATIVE_INT64, static_cast<std::int64_t>(0));
+    write_scalar_attr(g, "accepted_steps_rows", H5::PredType::NATIVE_INT64, static_cast<std::int64_t>(0));
     write_string_attr(g, "format", kFormat);
     write_string_attr(g, "flowprior_version", kFlowpriorVersion);
     write_scalar_attr(g, "seed", H5::PredType::NATIVE_UINT64, metadata.seed);
@@ -142,6 +143,7 @@ std::unique_ptr<HdfChainWriter> HdfChainWriter::continue_file(const std::string&
   auto writer = std::unique_ptr<HdfChainWriter>(
       new HdfChainWriter(path, std::move(options), existing.chain.walkers, existing.chain.dim, existing.chain.steps));
   writer->accepted_ = existing.chain.accepted;
+  writer->per_step_flags_ = existing.metadata.per_step_acceptance;
   return writer;
 }
 
@@ -151,6 +153,7 @@ void HdfChainWriter::reserve(Index total_steps) {
     H5::H5File file(path_, H5F_ACC_RDWR);
     H5::Group g = file.openGroup(options_.group);
     for (const char* name : {"chain", "log_prob", "accepted_steps"}) {
+      if (!g.nameExists(name)) continue;  // emcee's files have no accepted_steps
       H5::DataSet ds = g.openDataSet(name);
       extend_rows(ds, static_cast<hsize_t>(total_steps));
     }
@@ -203,18 +206,24 @@ void HdfChainWriter::flush() {
   try {
     H5::H5File file(path_, H5F_ACC_RDWR);
     H5::Group g = file.openGroup(options_.group);
-    H5::DataSet cs = g.openDataSet("chain"), ls = g.openDataSet("log_prob"), as = g.openDataSet("accepted_steps");
+    H5::DataSet cs = g.openDataSet("chain"), ls = g.openDataSet("log_prob");
     // Grow by at least a quarter so that a run with no reserve() still extends (allocates) rarely.
     const hsize_t capacity = std::max<hsize_t>(start + n, start + start / 4);
     extend_rows(cs, capacity);
     extend_rows(ls, capacity);
-    extend_rows(as, capacity);
     write_rows(cs, H5::PredType::NATIVE_DOUBLE, x, start, n, 3, w, d);
     write_rows(ls, H5::PredType::NATIVE_DOUBLE, lp, start, n, 2, w, 1);
-    write_rows(as, H5::PredType::NATIVE_INT8, flags, start, n, 2, w, 1);
+    if (per_step_flags_) {
+      H5::DataSet as = g.openDataSet("accepted_steps");
+      extend_rows(as, capacity);
+      write_rows(as, H5::PredType::NATIVE_INT8, flags, start, n, 2, w, 1);
+    }
     g.openDataSet("accepted").write(accepted_.data(), H5::PredType::NATIVE_DOUBLE);
-    // Only now do the new rows count: a reader never sees `iteration` ahead of the data.
+    // Only now do the new rows count: a reader never sees `iteration` ahead of the data (nor the flags' row
+    // count behind it).
     file.flush(H5F_SCOPE_GLOBAL);
+    if (per_step_flags_)
+      write_scalar_attr(g, "accepted_steps_rows", H5::PredType::NATIVE_INT64, static_cast<std::int64_t>(start + n));
     write_scalar_attr(g, "iteration", H5::PredType::NATIVE_INT64, static_cast<std::int64_t>(start + n));
   } catch (const H5::Exception& e) {
     rethrow(path_, "cannot write the chain file", e);
@@ -276,19 +285,20 @@ ChainFile read_chain_file(const std::string& path, const std::string& group) {
       ls.read(lp.data(), H5::PredType::NATIVE_DOUBLE, H5::DataSpace(2, lcount), lspace);
     }
     VectorXd accepted(walkers);
-    // Per-step flags (ours) when they cover every stored step; a chain that emcee continued (run_mcmc on our file)
-    // has fewer flag rows than `iteration`, and then emcee's running totals in `accepted` are the answer.
-    bool flags_cover = false;
-    if (g.nameExists("accepted_steps")) {
-      H5::DataSet as = g.openDataSet("accepted_steps");
-      hsize_t adims[2] = {0, 0};
-      flags_cover = as.getSpace().getSimpleExtentNdims() == 2;
-      if (flags_cover) {
-        as.getSpace().getSimpleExtentDims(adims);
-        flags_cover = adims[0] >= n && adims[1] == w;
+    // The flags are trusted only for rows they were written for: `accepted_steps_rows` (older files of ours: no
+    // such attribute, valid unless emcee, which leaves its random state in random_state_*, has continued them).
+    bool flags_valid = g.nameExists("accepted_steps");
+    if (flags_valid) {
+      if (g.attrExists("accepted_steps_rows")) {
+        flags_valid = read_int_attr(g, "accepted_steps_rows", path) >= iteration;
+      } else {
+        hsize_t adims[2] = {0, 0};
+        g.openDataSet("accepted_steps").getSpace().getSimpleExtentDims(adims);
+        flags_valid = !g.attrExists("random_state_0") && adims[0] >= static_cast<hsize_t>(iteration);
       }
     }
-    if (flags_cover) {
+    meta.per_step_acceptance = flags_valid;
+    if (flags_valid) {
       accepted.setZero();
       if (n > 0) {
         std::vector<std::int8_t> flags(n * w);

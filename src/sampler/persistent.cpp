@@ -184,6 +184,7 @@ SmcResult PersistentSampler::run(const PriorModel& prior, const LogDensity& like
   }();
 
   while (s.iteration < o.max_iterations) {
+    if (o.interrupt) o.interrupt();
     if (s.beta >= 1.0 && s.weights.ess(1.0) >= static_cast<double>(o.n_total)) {
       stop_reason = "converged";
       break;

@@ -23,6 +23,7 @@ class FlowMap : public LatentMap {
     train_.patience = o.flow_patience;
     train_.validation_fraction = 0.2;
     train_.use_weights = true;
+    train_.interrupt = o.interrupt;
   }
 
   TrainInfo train(const MatrixXd& u, const VectorXd& weights, std::uint64_t seed) override {

@@ -85,7 +85,9 @@ DatasetConfig read_dataset(const std::string& name, const toml::table& t, const 
   if (!model.empty() && r.has("emulator"))
     throw Error(r.where("emulator"), "give either model or emulator, not both");
   if (r.has("emulator")) model = "emulator";
-  if (model.empty()) throw Error(r.where("model"), "missing key: model = \"linear\" or emulator = \"file.json\"");
+  if (model.empty() && r.has("design")) model = "table";  // design and output tables: an emulator built by the run
+  if (model.empty())
+    throw Error(r.where("model"), "missing key: model = \"NAME\", emulator = \"file.json\" or design = \"design.csv\"");
   auto it = families.find(model);
   if (it == families.end()) it = families.emplace(model, registry.make(model, r.where("model"))).first;
   d.model_name = model;
@@ -151,6 +153,25 @@ AnalysisConfig parse_analysis_config(const std::string& text, const std::string&
       shared->read_shared(mr);
       mr.finish();
       families[c.shared_model] = shared;
+    }
+    // [models.NAME]: a model of the user's, of the registered kind `kind` (default "command": a simulator run as a
+    // command), that datasets name with model = "NAME".
+    if (const toml::table* user_models = r.sub_table("models")) {
+      for (auto&& [key, n] : *user_models) {
+        const std::string name(key);
+        if (!n.is_table())
+          throw Error(ErrorContext{.file = source, .line = line_of(n), .parameter = "models." + name},
+                      "must be a table [models." + name + "]");
+        TableReader ur(*n.as_table(), source, "models." + name + ".", base_dir);
+        if (families.count(name) || models.has(name))
+          throw Error(ur.where("kind"), "the model name \"" + name + "\" is taken (a built-in model or [model])");
+        std::string kind = "command";
+        ur.get_string("kind", kind);
+        std::shared_ptr<ModelFamily> family = models.make(kind, ur.where("kind"));
+        family->read_shared(ur);
+        ur.finish();
+        families[name] = family;
+      }
     }
     const toml::table* params = r.sub_table("parameters");
     if (params) {
@@ -218,6 +239,12 @@ AnalysisConfig parse_analysis_config(const std::string& text, const std::string&
         bool found = false;
         for (const auto& d : c.datasets) found = found || d.name == name;
         if (!found) throw Error(sr.where("datasets"), "unknown dataset \"" + name + "\"");
+        if (std::count(s.datasets.begin(), s.datasets.end(), name) > 1)
+          throw Error(sr.where("datasets"), "dataset \"" + name + "\" is listed twice");
+        for (const auto& other : c.stages)
+          if (std::find(other.datasets.begin(), other.datasets.end(), name) != other.datasets.end())
+            throw Error(sr.where("datasets"), "dataset \"" + name + "\" is already in stage \"" + other.name +
+                                                  "\": each dataset enters the analysis once");
       }
       std::string prior = i == 0 ? "uniform" : "flow";
       sr.get_string("prior", prior);

@@ -104,4 +104,11 @@ std::shared_ptr<const LogDensity> build_likelihood(const AnalysisConfig& config,
   return std::make_shared<SumOfLogDensities>(std::move(parts));
 }
 
+void validate_dataset(const DatasetConfig& config, const Box& box) {
+  if (!config.model) throw Error(ErrorContext{.file = config.data_file}, "dataset '" + config.name + "' has no model");
+  GaussianDataset data = load_dataset(config);
+  data.observables = config.model->observables(config, data);
+  config.model->validate(config, box);
+}
+
 }  // namespace flowprior

@@ -6,6 +6,7 @@
 #include "flowprior/core/error.hpp"
 #include "flowprior/core/log.hpp"
 #include "flowprior/io/csv.hpp"
+#include "flowprior/workflow/likelihood_builder.hpp"
 #include "flowprior/workflow/report.hpp"
 #include "flowprior/workflow/run_context.hpp"
 #include "workflow/file_helpers.hpp"
@@ -53,6 +54,8 @@ std::map<std::string, EmulatorRecord> prepare_models(AnalysisConfig& config, con
 // joint run on all data, the sequential-vs-joint verdict, then every check.
 AnalysisResult run_analysis(const AnalysisConfig& original_config, const RunOptions& options) {
   check_stage_names(original_config);
+  // Every error that needs no run is found before the first (expensive) step.
+  for (const auto& d : original_config.datasets) validate_dataset(d, original_config.box);
   AnalysisConfig config = original_config;
   RunContext probe(config, options);
   fs::create_directories(probe.folder());

@@ -91,9 +91,13 @@ std::shared_ptr<const FlowPrior> hand_over_flow(const AnalysisConfig& config, co
   options.seed = seed;
   options.threads = threads;
   options.use_weights = true;  // the hand-over is the WEIGHTED posterior of the earlier stage
+  // The paper's KL and Jeffreys losses (arXiv:2509.14911, Sec. 3) need the log target density of every training
+  // sample: the earlier stage's unnormalised posterior, log L + log prior, which its run recorded per particle.
+  Samples training = previous.particles;
+  if (options.loss != Loss::nll) training.log_density = previous.log_likelihood + previous.log_prior;
   std::vector<FlowOnBox> members;
   const std::vector<TrainSummary> summaries = train_flow_ensemble(
-      previous.particles, config.box, options, static_cast<std::size_t>(config.flow_ensemble), members);
+      training, config.box, options, static_cast<std::size_t>(config.flow_ensemble), members);
   const TrainSummary& summary = summaries.front();
   std::string stops;
   for (const auto& s : summaries)

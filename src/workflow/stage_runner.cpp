@@ -57,6 +57,7 @@ RunOutput run_smc(const RunRequest& q, const Box& box, Evaluator& evaluator) {
   o.max_iterations = q.sampler.max_iterations;
   o.seed = q.seed;
   o.progress = true;  // one line per SMC iteration on stderr: long runs show where they are
+  o.interrupt = q.evaluation.interrupt;
   if (q.sampler.checkpoint) {
     o.checkpoint = path_in(q.folder, q.name + ".checkpoint");
     o.resume = true;
@@ -99,6 +100,7 @@ RunOutput run_ensemble(const RunRequest& q, const Box& box, Evaluator& evaluator
   // Distributed: the likelihood batches go to the evaluator's ranks (with their threads); the sampler runs on one.
   o.threads = q.evaluation.distributed() ? 1 : q.threads;
   o.burn_in = q.sampler.burn_in;
+  o.interrupt = q.evaluation.interrupt;
   Rng rng(q.seed, stream_id({purpose_id(StreamPurpose::walker_start), 1}));
   MatrixXd start;
   if (q.sampler.start.size() == 0) {

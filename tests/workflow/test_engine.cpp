@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "flowprior/emulator/emulator.hpp"
 #include "flowprior/flow/train_settings.hpp"
 #include "flowprior/io/csv.hpp"
 #include "flowprior/workflow/analysis_config.hpp"
@@ -193,6 +194,63 @@ TEST(Engine, FlowTrainingDefaultsAreDeclaredOnce) {
   EXPECT_EQ(toml.patience, expected.patience);
   EXPECT_EQ(toml.validation_fraction, expected.validation_fraction);
   EXPECT_EQ(toml.clip_norm, expected.clip_norm);
+}
+
+// Config errors found before any stage runs (issue 17): one Error naming file and key, and no run file written.
+std::string two_stage_config(const fs::path& dir, const std::string& dataset_b_extra, const std::string& stage2) {
+  std::ofstream(dir / "a.csv") << "value,error\n1.3,0.2\n";
+  std::ofstream(dir / "b.csv") << "value,error,norm\n0.7,0.2,0.05\n";
+  std::ofstream(dir / "analysis.toml")
+      << "seed = 5\noutput = \"run\"\nplots = false\n[parameters]\na = [-5, 5]\n"
+      << "[datasets.A]\ndata = \"a.csv\"\nmodel = \"linear\"\nmatrix = [[1.0]]\n"
+      << "[datasets.B]\ndata = \"b.csv\"\n" << dataset_b_extra << "\n"
+      << "[[stages]]\nname = \"s1\"\ndatasets = [\"A\"]\nn_active = 64\nn_effective = 128\nn_total = 512\n"
+      << "[[stages]]\nname = \"s2\"\n" << stage2 << "\n";
+  return (dir / "analysis.toml").string();
+}
+
+void expect_error_before_any_run(const std::string& path, const std::string& needle) {
+  const fs::path run = fs::path(path).parent_path() / "run";
+  try {
+    run_analysis(read_analysis_config(path));
+    ADD_FAILURE() << "no error for " << needle;
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(run / "s1.csv")) << "stage 1 ran before the error";
+}
+
+TEST(EarlyErrors, DuplicateDatasetInAStageNamesTheKey) {
+  const fs::path dir = fresh_dir("dup");
+  const std::string path =
+      two_stage_config(dir, "model = \"linear\"\nmatrix = [[1.0]]", "datasets = [\"B\", \"B\"]");
+  try {
+    read_analysis_config(path);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("stages[1].datasets"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("listed twice"), std::string::npos) << e.what();
+  }
+}
+
+TEST(EarlyErrors, MissingCorrelatedColumnOfALaterStage) {
+  const fs::path dir = fresh_dir("correlated");
+  expect_error_before_any_run(
+      two_stage_config(dir, "model = \"linear\"\nmatrix = [[1.0]]\ncorrelated = [\"lumi\"]", "datasets = [\"B\"]"),
+      "lumi");
+}
+
+TEST(EarlyErrors, EmulatorMissingAParameterOfALaterStage) {
+  const fs::path dir = fresh_dir("emulator");
+  // An emulator of a parameter "c" that [parameters] does not have.
+  MatrixXd x(12, 1), y(12, 1);
+  for (int i = 0; i < 12; ++i) {
+    x(i, 0) = -5 + 10.0 * i / 11;
+    y(i, 0) = 0.5 * x(i, 0);
+  }
+  Emulator::train(x, y, {"c"}, {"y0"}).save((dir / "e.json").string());
+  expect_error_before_any_run(two_stage_config(dir, "emulator = \"e.json\"", "datasets = [\"B\"]"),
+                              "differ from [parameters]");
 }
 
 }  // namespace

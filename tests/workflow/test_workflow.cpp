@@ -235,6 +235,27 @@ TEST(Workflow, LinearGaussianSequentialAndJointMatchExactAndAgree) {
   EXPECT_THROW(run_analysis(changed), Error);
 }
 
+// The paper's KL and Jeffreys losses (arXiv:2509.14911, Sec. 3) in a run: the stage's particles carry their log
+// target density (log L + log prior), and the hand-over matches the exact sequential answer as NLL does.
+TEST(Workflow, KlAndJeffreysHandOversMatchExact) {
+  for (const std::string loss : {"kl", "jeffreys"}) {
+    const fs::path dir = fresh_dir("loss_" + loss);
+    const std::string path = write_problem(dir, 0.0, "[checks]\ntension = false\nlost_modes = false\n");
+    std::stringstream text;
+    text << std::ifstream(path).rdbuf();
+    std::string toml = text.str();
+    toml.replace(toml.find("[flow]\n"), 7, "[flow]\nloss = \"" + loss + "\"\n");
+    std::ofstream(path) << toml;
+    const AnalysisConfig config = read_analysis_config(path);
+    ASSERT_EQ(to_string(config.flow.loss), loss);
+    const nlohmann::json s = run_analysis(config).to_json();
+    const auto eab = exact_posterior({dataset_a(), dataset_b()}, log_volume());
+    expect_moments((dir / "run" / "stage2.csv").string(), eab, 1.0);
+    EXPECT_EQ(s["comparison"]["verdict"], "consistent") << loss << ": " << s["comparison"].dump(2);
+    EXPECT_GT(s["flow_prior_check"]["ess_fraction"].get<double>(), 0.5) << loss;
+  }
+}
+
 TEST(Workflow, FlowEnsembleHandOverMatchesExactAndResumes) {
   const fs::path dir = fresh_dir("flow_ensemble");
   AnalysisConfig config = read_analysis_config(write_problem(dir, 0.0));

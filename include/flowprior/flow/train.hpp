@@ -2,6 +2,7 @@
 // Training a Flow: Adam, shuffled minibatches, held-out validation, early stopping restoring the best weights,
 // global-norm clipping, non-finite steps skipped. Deterministic in the seed and independent of `threads`.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,9 @@ struct TrainOptions {
   bool use_weights = true;  // honour per-sample importance weights in every loss
   int threads = 1;          // gradient over fixed chunks of the minibatch; result independent of threads
   bool progress = false;    // epoch, train/validation loss on stderr
+  // Called before every minibatch; it may throw to stop training (the Python module raises KeyboardInterrupt
+  // from it on Ctrl-C). Not part of the flow file: it changes nothing in the result of a completed training.
+  std::function<void()> interrupt;
 };
 
 struct TrainSummary {

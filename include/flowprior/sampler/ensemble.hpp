@@ -67,6 +67,9 @@ struct EnsembleOptions {
   // `walkers` highest-log_prob unique points seen, burn_in - burn_in / 2 more steps; none of it is stored.
   Index burn_in = 0;
   bool progress = false;  // bar on stderr if it is a terminal, else a status line every ~10 s
+  // Called before every step (burn-in included); it may throw to stop the run (the Python module raises
+  // KeyboardInterrupt from it on Ctrl-C). Steps completed before it throws have reached the observer.
+  std::function<void()> interrupt;
 };
 
 struct EnsembleState {

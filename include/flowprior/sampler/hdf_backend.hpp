@@ -28,6 +28,9 @@ struct ChainFileMetadata {
   std::string moves;       // to_string(moves)
   std::string target;      // built-in target name, if any
   Index burn_in = 0;
+  // The per-step acceptance flags (dataset accepted_steps) cover every stored step. False for emcee's files and
+  // for ours once emcee has continued them (emcee keeps only the totals in `accepted`): the totals are used then.
+  bool per_step_acceptance = false;
 };
 
 struct HdfWriterOptions {
@@ -64,6 +67,7 @@ class HdfChainWriter {
   std::vector<MatrixXd> pending_x_;
   std::vector<VectorXd> pending_lp_;
   std::vector<std::vector<std::int8_t>> pending_flags_;
+  bool per_step_flags_ = true;  // write accepted_steps (see ChainFileMetadata::per_step_acceptance)
   VectorXd accepted_;
   std::chrono::steady_clock::time_point last_flush_;
 };

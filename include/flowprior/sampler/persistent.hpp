@@ -56,6 +56,10 @@ struct PersistentOptions {
   int flow_patience = 10;
   Index flow_max_rows = 4096;  // train on at most this many highest-weight particles (after ESS trimming)
   Index evidence_samples = 0;  // > 0: importance-sampling evidence from the final flow with a bootstrap error
+  // Called at the start of every iteration and before every minibatch of the preconditioning flow's training; it
+  // may throw to stop the run (the Python module raises KeyboardInterrupt from it on Ctrl-C). The checkpoint of
+  // the last completed iteration stays on disk, so resume = true continues from there.
+  std::function<void()> interrupt;
 };
 
 struct SmcIteration {

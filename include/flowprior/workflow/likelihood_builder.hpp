@@ -19,6 +19,9 @@ void replace_by_pseudo_data(const DatasetConfig& config, const Box& box, Gaussia
 // The dataset's likelihood with its model; `predict` gives the model's predictions for posterior predictive checks.
 std::shared_ptr<const GaussianLikelihood> build_dataset_likelihood(const DatasetConfig& config, const Box& box);
 std::shared_ptr<const LogDensity> build_likelihood(const DatasetConfig& config, const Box& box);
+// What can be checked before any run: the data file's columns and rows, the model's observables for them and the
+// model's own checks (DatasetModel::validate). An Error naming the file, row or key.
+void validate_dataset(const DatasetConfig& config, const Box& box);
 // Sum of the named datasets' log-likelihoods (independent datasets).
 std::shared_ptr<const LogDensity> build_likelihood(const AnalysisConfig& config,
                                                    const std::vector<std::string>& datasets);

@@ -32,6 +32,12 @@ class DatasetModel {
   // it has one (an emulator). `direct`: the model itself, even where the runs use an emulator of it.
   virtual std::shared_ptr<const GaussianLikelihood> likelihood(GaussianDataset data, const Box& box,
                                                                bool direct) const = 0;
+  // Checks that need no run, before the first one (e.g. an emulator file's parameters against the box): an Error
+  // naming the file and key. Default: nothing beyond observables().
+  virtual void validate(const DatasetConfig& dataset, const Box& box) const {
+    (void)dataset;
+    (void)box;
+  }
   // Whether the model itself can be evaluated (pseudo-data and chi^2 with the model need it; an emulator file
   // alone cannot).
   virtual bool has_direct() const = 0;
@@ -65,7 +71,8 @@ struct PrepareContext {
 class ModelFamily {
  public:
   virtual ~ModelFamily() = default;
-  // [model] with name = this family's name: settings shared by its datasets. Families without shared settings
+  // [model] with name = this family's name, or [models.NAME] with kind = this family's name: settings shared by
+  // the datasets that name it. Families without shared settings
   // refuse the table.
   virtual void read_shared(ConfigTable& table);
   // The parameter box of the model when [parameters] is absent (nullopt: [parameters] is required).

@@ -18,6 +18,9 @@ namespace flowprior {
 struct RunEvaluation {
   std::function<std::unique_ptr<Evaluator>(int threads)> make_evaluator;
   std::function<std::string(const nlohmann::json& settings, const std::string& folder)> likelihood_key;
+  // The samplers' `interrupt` hook (EnsembleOptions, PersistentOptions): may throw to stop the run. The Python
+  // module sets it so that Ctrl-C stops flowprior.run; empty for the command line.
+  std::function<void()> interrupt;
 
   bool distributed() const { return make_evaluator && likelihood_key; }
   // make_evaluator's evaluator when distributed, else a ThreadEvaluator.

@@ -32,6 +32,15 @@ class EmulatorFileModel final : public DatasetModel {
                   "dataset '" + data.name + "': the emulator's parameters differ from [parameters]");
     return std::make_shared<GaussianLikelihood>(std::move(data), emulator);
   }
+  void validate(const DatasetConfig& dataset, const Box& box) const override {
+    const Emulator emulator = Emulator::load(file_);
+    if (emulator.parameter_names() != box.names()) {
+      std::string names;
+      for (const auto& n : emulator.parameter_names()) names += (names.empty() ? "" : ", ") + n;
+      throw Error(ErrorContext{.file = file_, .parameter = "datasets." + dataset.name + ".emulator"},
+                  "the emulator's parameters (" + names + ") differ from [parameters]");
+    }
+  }
   bool has_direct() const override { return false; }
   nlohmann::json identity() const override {
     return {{"model", "emulator"},
