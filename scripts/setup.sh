@@ -11,6 +11,7 @@ packages=(
   python3 python3-numpy python3-h5py python3-emcee python3-matplotlib python3-pytest
   python3-scipy python3-tqdm python3-mypy   # Python package: scipy.stats priors, progress bars, stub check (stubtest)
   chromium   # tests/scripts/test_report_browser.sh: the run report in a headless browser
+  clang libclang-rt-14-dev   # libFuzzer targets of the file readers (fuzz/, -DFLOWPRIOR_FUZZ=ON)
   pybind11-dev python3-dev python3-setuptools python3-pip
 )
 missing=()

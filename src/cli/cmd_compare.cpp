@@ -3,6 +3,8 @@
 #include <cstdio>
 
 #include "cli/commands.hpp"
+#include "cli/validators.hpp"
+#include "flowprior/core/output_file.hpp"
 #include "flowprior/core/error.hpp"
 #include "flowprior/io/csv.hpp"
 #include "flowprior/io/params_toml.hpp"
@@ -29,15 +31,20 @@ void register_compare_command(CLI::App& app) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--params", args->params, "parameter box (TOML)")->required()->check(CLI::ExistingFile);
   cmd->add_option("--json", args->json, "write the result as JSON");
-  cmd->add_option("--seed", args->seed, "seed of the split and resampling");
-  cmd->add_option("--threads", args->threads, "threads (results do not depend on it)");
-  cmd->add_option("--bins", args->bins, "histogram bins of <D_KL> (0 = auto: ~10 points per 2-D bin)");
-  cmd->add_option("--neighbours", args->neighbours, "k of the kNN C2ST (odd)");
-  cmd->add_option("--max-per-class", args->max_per_class, "C2ST points per sample");
+  cmd->add_option("--seed", args->seed, "seed of the split and resampling")->check(seed_value());
+  cmd->add_option("--threads", args->threads, "threads (results do not depend on it)")->transform(thread_count());
+  cmd->add_option("--bins", args->bins, "histogram bins of <D_KL> (0 = auto: ~10 points per 2-D bin)")
+      ->check(int_range(0, 10000));
+  cmd->add_option("--neighbours", args->neighbours, "k of the kNN C2ST (odd)")->check(int_range(1, 10001));
+  cmd->add_option("--max-per-class", args->max_per_class, "C2ST points per sample")->check(int_range(2, kMaxCount));
   cmd->callback([args]() {
+    require_distinct_output("--json", args->json, {{"A", args->a}, {"B", args->b}, {"--params", args->params}});
     const Box box = read_box_toml(args->params);
     const Samples a = read_samples_csv(args->a);
     const Samples b = read_samples_csv(args->b);
+    // Columns and box checked here, so that an error names the file it comes from.
+    box.check_in_closed_box(a.with_columns(box.names(), args->a).values, args->a);
+    box.check_in_closed_box(b.with_columns(box.names(), args->b).values, args->b);
     ComparisonOptions o;
     o.seed = args->seed;
     o.threads = args->threads;

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/validators.hpp"
+#include "flowprior/core/output_file.hpp"
 #include "flowprior/core/error.hpp"
 #include "flowprior/core/log.hpp"
 #include "flowprior/core/thread_pool.hpp"
@@ -46,7 +48,28 @@ struct ValidateArgs {
 
 struct PredictArgs {
   std::string emulator, points, out, covariance;
+  double outside = 0.1;  // allowed distance outside the design box, in design widths
 };
+
+// A GP far outside its design box returns its prior mean with a confident-looking sd: extrapolation. Points a
+// little outside (`allowed` design widths) are warned about; farther ones are an error naming the row.
+void check_design_box(const Emulator& e, const MatrixXd& x, const std::string& path, double allowed) {
+  const MatrixXd u = e.to_unit(x);  // [0, 1] over the training design
+  long outside = 0;
+  for (Index i = 0; i < u.rows(); ++i)
+    for (Index j = 0; j < u.cols(); ++j) {
+      const double d = std::max(-u(i, j), u(i, j) - 1.0);
+      if (!(d <= allowed))
+        throw Error(ErrorContext{.file = path, .line = -1, .parameter = e.parameter_names()[static_cast<std::size_t>(j)],
+                                 .row = static_cast<long>(i)},
+                    "lies " + std::to_string(d) + " design widths outside the emulator's design box (allowed: " +
+                        std::to_string(allowed) + ", --outside); the emulator would extrapolate");
+      if (d > 0) ++outside;
+    }
+  if (outside > 0)
+    warn("emulator predict: " + std::to_string(outside) + " coordinate(s) of " + path +
+         " lie outside the design box (within --outside); those predictions extrapolate");
+}
 
 // The columns of `table` named `wanted`, in that order; Error naming the file and the missing column.
 MatrixXd columns_by_name(const Table& table, const std::vector<std::string>& wanted, const std::string& path) {
@@ -61,6 +84,7 @@ MatrixXd columns_by_name(const Table& table, const std::vector<std::string>& wan
 
 void run_design(const DesignArgs& a) {
   if (a.n < 2) throw Error(ErrorContext{.parameter = "-n"}, "a design needs at least 2 points");
+  require_distinct_output("--out", a.out, {{"--params", a.params}});
   const Box box = read_box_toml(a.params);
   DesignSummary summary;
   const MatrixXd x = maximin_latin_hypercube(
@@ -71,6 +95,7 @@ void run_design(const DesignArgs& a) {
 }
 
 void run_emulator_train(const EmulatorTrainArgs& a) {
+  require_distinct_output("--out", a.out, {{"--design", a.design}, {"--outputs", a.outputs}});
   const Table design = read_csv_table(a.design);
   const Table outputs = read_csv_table(a.outputs);
   if (design.values.rows() != outputs.values.rows()) {
@@ -101,6 +126,7 @@ void run_emulator_train(const EmulatorTrainArgs& a) {
 }
 
 void run_validate(const ValidateArgs& a) {
+  require_distinct_output("--json", a.json, {{"--emulator", a.emulator}, {"--design", a.design}, {"--outputs", a.outputs}});
   const Emulator e = Emulator::load(a.emulator);
   const Table design = read_csv_table(a.design);
   const Table outputs = read_csv_table(a.outputs);
@@ -116,9 +142,12 @@ void run_validate(const ValidateArgs& a) {
 }
 
 void run_predict(const PredictArgs& a) {
+  require_distinct_output("--out", a.out, {{"--emulator", a.emulator}, {"--points", a.points}, {"--covariance", a.covariance}});
+  require_distinct_output("--covariance", a.covariance, {{"--emulator", a.emulator}, {"--points", a.points}});
   const Emulator e = Emulator::load(a.emulator);
   const Table points = read_csv_table(a.points);
   const MatrixXd x = columns_by_name(points, e.parameter_names(), a.points);
+  check_design_box(e, x, a.points, a.outside);
   MatrixXd mean, var;
   e.predict(x, mean, var);
   const Index m = e.outputs();
@@ -161,11 +190,11 @@ void register_emulator_commands(CLI::App& app) {
   auto d = std::make_shared<DesignArgs>();
   CLI::App* design = emu->add_subcommand("design", "Maximin Latin hypercube design in a parameter box");
   design->add_option("--params", d->params, "Parameter box (TOML)")->required();
-  design->add_option("-n", d->n, "Number of design points")->required();
+  design->add_option("-n", d->n, "Number of design points")->required()->check(int_range(2, kMaxCount));
   design->add_option("--out", d->out, "Design CSV")->required();
-  design->add_option("--seed", d->seed, "Random seed");
-  design->add_option("--candidates", d->candidates, "Random Latin hypercubes tried");
-  design->add_option("--swaps", d->swaps, "Maximin swap iterations");
+  design->add_option("--seed", d->seed, "Random seed")->check(seed_value());
+  design->add_option("--candidates", d->candidates, "Random Latin hypercubes tried")->check(int_range(1, 1000000));
+  design->add_option("--swaps", d->swaps, "Maximin swap iterations")->check(int_range(0, kMaxInt));
   design->callback([d] { run_design(*d); });
 
   auto t = std::make_shared<EmulatorTrainArgs>();
@@ -173,13 +202,15 @@ void register_emulator_commands(CLI::App& app) {
   train->add_option("--design", t->design, "Design CSV (one column per parameter)")->required();
   train->add_option("--outputs", t->outputs, "Model outputs CSV (one row per design point)")->required();
   train->add_option("--out", t->out, "Emulator JSON")->required();
-  auto* comps = train->add_option("--components", t->components, "Number of principal components kept");
-  auto* var = train->add_option("--variance", t->variance, "Keep components explaining this fraction (default 0.99)");
+  auto* comps = train->add_option("--components", t->components, "Number of principal components kept")
+                    ->check(int_range(1, 100000));
+  auto* var = train->add_option("--variance", t->variance, "Keep components explaining this fraction (default 0.99)")
+                  ->check(real_range_open_low(0, 1));
   comps->excludes(var);
   train->add_option("--kernel", t->kernel, "se | matern52")->check(CLI::IsMember({"se", "matern52"}));
-  train->add_option("--restarts", t->restarts, "Hyper-parameter optimiser restarts per component");
-  train->add_option("--seed", t->seed, "Seed of the restarts");
-  train->add_option("--threads", t->threads, "Threads (results do not depend on it)");
+  train->add_option("--restarts", t->restarts, "Hyper-parameter optimiser restarts per component")->check(int_range(1, 10000));
+  train->add_option("--seed", t->seed, "Seed of the restarts")->check(seed_value());
+  train->add_option("--threads", t->threads, "Threads (results do not depend on it)")->transform(thread_count());
   train->add_flag("--noise-in-prediction", t->noise_in_prediction,
                   "Include the fitted white noise in predictions (noisy simulator); default: nugget only");
   train->callback([t] { run_emulator_train(*t); });
@@ -198,6 +229,9 @@ void register_emulator_commands(CLI::App& app) {
   predict->add_option("--points", p->points, "Points CSV")->required();
   predict->add_option("--out", p->out, "Predictions CSV (NAME_mean, NAME_sd)")->required();
   predict->add_option("--covariance", p->covariance, "Also write the full output covariance per point (CSV)");
+  predict->add_option("--outside", p->outside,
+                      "Allowed distance outside the design box in design widths (default 0.1; farther: error)")
+      ->check(real_range(0, 1e6));
   predict->callback([p] { run_predict(*p); });
 }
 

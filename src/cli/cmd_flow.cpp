@@ -7,6 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/validators.hpp"
+#include "flowprior/core/output_file.hpp"
+#include "flowprior/flow/training_data.hpp"
 #include "flowprior/core/error.hpp"
 #include "flowprior/core/stream_purpose.hpp"
 #include "flowprior/core/log.hpp"
@@ -57,6 +60,7 @@ Samples samples_on_box(const Samples& samples, const Box& box, const std::string
 }
 
 void run_train(const TrainArgs& a) {
+  require_distinct_output("--out", a.out, {{"--samples", a.samples}, {"--params", a.params}});
   const Box box = read_box_toml(a.params);
   const Samples raw = read_samples_csv(a.samples);
   for (const auto& name : raw.names)
@@ -64,6 +68,7 @@ void run_train(const TrainArgs& a) {
       warn("flow train: column '" + name + "' of " + a.samples + " is not a parameter of " + a.params +
            "; ignored");
   const Samples samples = samples_on_box(raw, box, a.samples);
+  check_training_data(samples, a.samples);  // degenerate data: an error naming the file, before any training
   FlowTrainSettings settings = a.settings;
   settings.use_weights = !a.no_weights;
   settings.progress = !a.quiet;
@@ -91,6 +96,7 @@ void run_train(const TrainArgs& a) {
 
 void run_sample(const SampleArgs& a) {
   if (a.n < 1) throw Error(ErrorContext{.parameter = "-n"}, "must be at least 1");
+  require_distinct_output("--out", a.out, {{"--flow", a.flow}});
   const FlowPrior prior(load_flow_members_file(a.flow));
   Rng rng(a.seed, stream_id({purpose_id(StreamPurpose::flow_sample)}));
   Samples out;
@@ -101,6 +107,7 @@ void run_sample(const SampleArgs& a) {
 }
 
 void run_logpdf(const LogpdfArgs& a) {
+  require_distinct_output("--out", a.out, {{"--flow", a.flow}, {"--points", a.points}});
   const FlowPrior prior(load_flow_members_file(a.flow));
   const Table points = read_csv_table(a.points);
   MatrixXd x(points.values.rows(), prior.dim());
@@ -116,6 +123,7 @@ void run_logpdf(const LogpdfArgs& a) {
 }
 
 void run_check(const CheckArgs& a) {
+  require_distinct_output("--json", a.json, {{"--flow", a.flow}, {"--samples", a.samples}});
   const FlowPrior prior(load_flow_members_file(a.flow));
   const Samples reference = samples_on_box(read_samples_csv(a.samples), prior.box(), a.samples);
   QualityOptions options;
@@ -154,22 +162,26 @@ void register_flow_commands(CLI::App& app) {
   train->add_option("--loss", t->settings.loss, "nll | kl | jeffreys (kl/jeffreys need log_density)")
       ->check(CLI::IsMember({"nll", "kl", "jeffreys"}));
   train->add_option("--out", t->out, "Flow file (JSON) to write")->required();
-  train->add_option("--seed", t->settings.seed, "Random seed");
-  train->add_option("--epochs", t->settings.epochs, "Maximum number of epochs");
-  train->add_option("--batch", t->settings.batch, "Minibatch size");
-  train->add_option("--lr", t->settings.lr, "Adam learning rate");
+  train->add_option("--seed", t->settings.seed, "Random seed")->check(seed_value());
+  train->add_option("--epochs", t->settings.epochs, "Maximum number of epochs")->check(int_range(1, kMaxInt));
+  train->add_option("--batch", t->settings.batch, "Minibatch size")->check(int_range(1, kMaxInt));
+  train->add_option("--lr", t->settings.lr, "Adam learning rate")->check(real_range_open_low(0, 1e3));
   train->add_option("--layers", t->settings.layers,
-                    "RealNVP: checkerboard blocks (default 6); MAF/NSF: transforms (default 5)");
-  train->add_option("--hidden", t->settings.hidden, "MAF/NSF conditioner width");
-  train->add_option("--hidden-layers", t->settings.hidden_layers, "MAF/NSF conditioner depth");
-  train->add_option("--bins", t->settings.bins, "NSF spline bins");
-  train->add_option("--tail-bound", t->settings.tail_bound, "NSF spline interval [-B, B]");
-  train->add_option("--patience", t->settings.patience, "Epochs without validation improvement before stopping");
-  train->add_option("--validation", t->settings.validation, "Held-out fraction for validation");
-  train->add_option("--clip", t->settings.clip, "Global gradient-norm clip (<= 0: none)");
-  train->add_option("--threads", t->settings.threads, "Threads for the gradient (results do not depend on it)");
+                    "RealNVP: checkerboard blocks (default 6); MAF/NSF: transforms (default 5)")
+      ->check(int_range(1, 1000));
+  train->add_option("--hidden", t->settings.hidden, "MAF/NSF conditioner width")->check(int_range(1, 100000));
+  train->add_option("--hidden-layers", t->settings.hidden_layers, "MAF/NSF conditioner depth")->check(int_range(1, 100));
+  train->add_option("--bins", t->settings.bins, "NSF spline bins")->check(int_range(2, 1000));
+  train->add_option("--tail-bound", t->settings.tail_bound, "NSF spline interval [-B, B]")->check(real_range_open_low(0, 1e6));
+  train->add_option("--patience", t->settings.patience, "Epochs without validation improvement before stopping")
+      ->check(int_range(1, kMaxInt));
+  train->add_option("--validation", t->settings.validation, "Held-out fraction for validation")->check(real_range(0, 0.9));
+  train->add_option("--clip", t->settings.clip, "Global gradient-norm clip (0: none)")->check(real_range(0, 1e300));
+  train->add_option("--threads", t->settings.threads, "Threads for the gradient (results do not depend on it)")
+      ->transform(thread_count());
   train->add_option("--ensemble", t->ensemble,
-                    "Train this many flows (seeds derived from --seed) and write their equal-weight mixture");
+                    "Train this many flows (seeds derived from --seed) and write their equal-weight mixture")
+      ->check(int_range(1, 64));
   train->add_flag("--no-weights", t->no_weights, "Ignore the weight column");
   train->add_flag("--quiet", t->quiet, "No per-epoch progress on stderr");
   train->callback([t] { run_train(*t); });
@@ -177,9 +189,9 @@ void register_flow_commands(CLI::App& app) {
   auto s = std::make_shared<SampleArgs>();
   CLI::App* sample = flow->add_subcommand("sample", "Draw samples from a flow prior (always inside its box)");
   sample->add_option("--flow", s->flow, "Flow file (one flow or an ensemble)")->required();
-  sample->add_option("-n", s->n, "Number of samples")->required();
+  sample->add_option("-n", s->n, "Number of samples")->required()->check(int_range(1, kMaxCount));
   sample->add_option("--out", s->out, "CSV to write")->required();
-  sample->add_option("--seed", s->seed, "Random seed");
+  sample->add_option("--seed", s->seed, "Random seed")->check(seed_value());
   sample->add_flag("--with-log-density", s->with_log_density, "Add a log_density column (log prior density)");
   sample->callback([s] { run_sample(*s); });
 
@@ -196,12 +208,12 @@ void register_flow_commands(CLI::App& app) {
   check->add_option("--flow", c->flow, "Flow file (one flow or an ensemble)")->required();
   check->add_option("--samples", c->samples, "Reference samples CSV (weights honoured)")->required();
   check->add_option("--json", c->json, "Also write the report as JSON to this file ('-': JSON on stdout only)");
-  check->add_option("--seed", c->seed, "Random seed (flow draws, halves, bootstrap, C2ST folds)");
-  check->add_option("--threads", c->threads, "Threads (results do not depend on it)");
-  check->add_option("--hist-bins", c->bins, "Histogram bins per parameter for <D_KL>");
-  check->add_option("--neighbours", c->neighbours, "k of the kNN classifier in C2ST (odd)");
-  check->add_option("--bootstrap", c->bootstrap, "Bootstrap resamples for the moment z-scores");
-  check->add_option("--max-per-class", c->max_per_class, "C2ST subsample size per class");
+  check->add_option("--seed", c->seed, "Random seed (flow draws, halves, bootstrap, C2ST folds)")->check(seed_value());
+  check->add_option("--threads", c->threads, "Threads (results do not depend on it)")->transform(thread_count());
+  check->add_option("--hist-bins", c->bins, "Histogram bins per parameter for <D_KL>")->check(int_range(1, 10000));
+  check->add_option("--neighbours", c->neighbours, "k of the kNN classifier in C2ST (odd)")->check(int_range(1, 10001));
+  check->add_option("--bootstrap", c->bootstrap, "Bootstrap resamples for the moment z-scores")->check(int_range(1, 1000000));
+  check->add_option("--max-per-class", c->max_per_class, "C2ST subsample size per class")->check(int_range(2, kMaxCount));
   check->callback([c] { run_check(*c); });
 }
 

@@ -10,6 +10,8 @@
 #include "flowprior/core/error.hpp"
 #include "flowprior/workflow/analysis_config.hpp"
 #include "flowprior/workflow/run_analysis.hpp"
+#include "flowprior/workflow/run_lock.hpp"
+#include "cli/validators.hpp"
 
 namespace flowprior::cli {
 
@@ -46,10 +48,12 @@ void register_run_commands(CLI::App& app) {
   CLI::App* run = app.add_subcommand("run", "Run a sequential analysis: stages, flow hand-overs, joint run, checks");
   run->add_option("config", args->config, "analysis configuration (TOML)")->required()->check(CLI::ExistingFile);
   run->add_option("--out", args->out, "run folder (default: `output` of the configuration)");
-  run->add_option("--threads", args->threads, "threads (default: `threads` of the configuration)");
+  run->add_option("--threads", args->threads, "threads (default: `threads` of the configuration)")
+      ->transform(thread_count());
   run->add_flag("--no-plots", args->no_plots, "do not call scripts/plot_run.py");
   run->callback([args]() {
     const AnalysisConfig config = read_analysis_config(args->config);
+    const RunLock lock(args->out.empty() ? config.output : args->out);  // one run per folder (issue 19)
     RunOptions options;
     options.output = args->out;
     options.threads = args->threads;

@@ -7,6 +7,8 @@
 
 #include "cli/cmd_sample_ensemble_json.hpp"
 #include "cli/parallel.hpp"
+#include "cli/validators.hpp"
+#include "flowprior/core/output_file.hpp"
 #include "cli/sample_cli.hpp"
 #include "flowprior/core/evaluated_density.hpp"
 #include "flowprior/core/stream_purpose.hpp"
@@ -43,6 +45,14 @@ void check_same(const std::string& what, const std::string& in_file, const std::
 }
 
 void run_ensemble(const SampleCommon& common, const EnsembleCli& opt) {
+  // Checks that need two options, before any work (issue 19).
+  if (opt.discard >= opt.steps)
+    throw Error(ErrorContext{.parameter = "--discard"}, "is " + std::to_string(opt.discard) +
+                                                          ", it must be smaller than --steps " + std::to_string(opt.steps));
+  if (opt.walkers > 0 && opt.walkers < 2 * common.dim)
+    throw Error(ErrorContext{.parameter = "--walkers"}, "is " + std::to_string(opt.walkers) +
+                                                          "; the ensemble moves need at least 2 x --dim = " +
+                                                          std::to_string(2 * common.dim));
   const Target target = make_target(common.target, common.dim);
   // target_posterior(target), with the likelihood named for MPI worker ranks; under mpirun its batches go to the
   // ranks (EvaluatedDensity) and the sampler itself runs on one thread.
@@ -122,9 +132,7 @@ void run_ensemble(const SampleCommon& common, const EnsembleCli& opt) {
     j["wall_seconds"] = sampler.summary().wall_seconds;
     j["log_prob_calls"] = sampler.summary().log_prob_calls;
     if (target.log_z) j["exact_log_z"] = *target.log_z;
-    std::ofstream out(common.json);
-    if (!out) throw Error(ErrorContext{.file = common.json}, "cannot write the JSON summary");
-    out << j.dump(2) << '\n';
+    write_output_file(common.json, j.dump(2) + "\n");
   }
 }
 
@@ -132,15 +140,19 @@ void run_ensemble(const SampleCommon& common, const EnsembleCli& opt) {
 
 SampleRunner add_ensemble_options(CLI::App& sample) {
   auto opt = std::make_shared<EnsembleCli>();
-  sample.add_option("--walkers", opt->walkers, "[ensemble] walkers (default max(32, 2 dim))");
-  sample.add_option("--steps", opt->steps, "[ensemble] total production steps (with --resume: continue up to this)");
+  sample.add_option("--walkers", opt->walkers, "[ensemble] walkers (default max(32, 2 dim))")->check(int_range(2, 1000000));
+  sample.add_option("--steps", opt->steps, "[ensemble] total production steps (with --resume: continue up to this)")
+      ->check(int_range(1, kMaxCount));
   sample.add_option("--moves", opt->moves, "[ensemble] e.g. stretch | stretch:0.8,de:0.2 | de-snooker | walk");
-  sample.add_option("--burn-in", opt->burn_in, "[ensemble] two-phase burn-in steps (not stored)");
-  sample.add_option("--discard", opt->discard, "[ensemble] steps discarded for the JSON diagnostics (default steps/4)");
+  sample.add_option("--burn-in", opt->burn_in, "[ensemble] two-phase burn-in steps (not stored)")->check(int_range(0, kMaxCount));
+  sample.add_option("--discard", opt->discard, "[ensemble] steps discarded for the JSON diagnostics (default steps/4)")
+      ->check(int_range(0, kMaxCount));
   sample.add_flag("--resume", opt->resume, "[ensemble] continue the chain in --out up to --steps");
   sample.add_flag("--no-progress", opt->no_progress, "[ensemble] no progress output");
-  sample.add_option("--flush-seconds", opt->flush_seconds, "[ensemble] write buffered steps at least this often");
-  sample.add_option("--flush-steps", opt->flush_steps, "[ensemble] write buffered steps at least every N steps");
+  sample.add_option("--flush-seconds", opt->flush_seconds, "[ensemble] write buffered steps at least this often")
+      ->check(real_range(0, 1e9));
+  sample.add_option("--flush-steps", opt->flush_steps, "[ensemble] write buffered steps at least every N steps")
+      ->check(int_range(1, kMaxCount));
   return [opt](const SampleCommon& common) { run_ensemble(common, *opt); };
 }
 

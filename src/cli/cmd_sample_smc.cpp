@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/parallel.hpp"
+#include "cli/validators.hpp"
+#include "flowprior/core/output_file.hpp"
 #include "cli/sample_cli.hpp"
 #include "flowprior/core/error.hpp"
 #include "flowprior/density/targets.hpp"
@@ -46,6 +48,7 @@ void run_smc(const SampleCommon& common, const SmcCli& c) {
   if (!ends_with(common.out, ".h5") && !ends_with(common.out, ".csv"))
     throw Error(ErrorContext{.parameter = "--out"}, "must end in .h5 (whole run) or .csv (posterior sample)");
   if (c.particles < 2) throw Error(ErrorContext{.parameter = "--particles"}, "must be at least 2");
+  require_distinct_output("--checkpoint", c.checkpoint, {{"--out", common.out}, {"--json", common.json}});
   const Target target = make_target(common.target, common.dim);
   auto prior = std::make_shared<UniformBox>(target.prior_box);
   PriorModel model{*prior, target.prior_box, [prior](Index n, Rng& rng) { return prior->sample(n, rng); }};
@@ -97,27 +100,32 @@ void run_smc(const SampleCommon& common, const SmcCli& c) {
 SampleRunner add_smc_options(CLI::App& sample) {
   auto c = std::make_shared<SmcCli>();
   auto* g = sample.add_option_group("smc", "Persistent sampler (--sampler smc)");
-  g->add_option("--particles", c->particles, "smc: particles moved per iteration (n_active)");
-  g->add_option("--n-effective", c->n_effective, "smc: ESS target of the temperature bisection (default 2 x particles)");
-  g->add_option("--n-total", c->n_total, "smc: stop when the ESS at beta = 1 reaches this (default 8 x particles)");
+  g->add_option("--particles", c->particles, "smc: particles moved per iteration (n_active)")->check(int_range(2, kMaxCount));
+  g->add_option("--n-effective", c->n_effective, "smc: ESS target of the temperature bisection (default 2 x particles)")
+      ->check(real_range_open_low(0, 1e12));
+  g->add_option("--n-total", c->n_total, "smc: stop when the ESS at beta = 1 reaches this (default 8 x particles)")
+      ->check(int_range(1, kMaxCount));
   g->add_flag("--no-flow", c->no_flow, "smc: no flow preconditioning (random-walk Metropolis in the box-bijected space)");
   g->add_option("--kernel", c->kernel, "smc: rwm | tpcn")->check(CLI::IsMember({"rwm", "tpcn"}));
-  g->add_option("--max-correlation", c->max_correlation, "smc: MCMC steps until corr(start, now) is below this");
-  g->add_option("--max-steps", c->max_steps, "smc: at most this many MCMC steps per iteration");
+  g->add_option("--max-correlation", c->max_correlation, "smc: MCMC steps until corr(start, now) is below this")
+      ->check(real_range_open_low(0, 1));
+  g->add_option("--max-steps", c->max_steps, "smc: at most this many MCMC steps per iteration")->check(int_range(1, 1000000));
   g->add_flag("--static-ess", c->static_ess, "smc: keep n_effective fixed (no dynamic ESS rule)");
-  g->add_option("--posterior-size", c->posterior_size, "smc: size of the equal-weight sample (default: ESS)");
-  g->add_option("--evidence-samples", c->evidence_samples, "smc: draws from the final flow for the reported evidence (default 4096; 0: report the persistent-sampling one)");
+  g->add_option("--posterior-size", c->posterior_size, "smc: size of the equal-weight sample (default: ESS)")->check(int_range(0, kMaxCount));
+  g->add_option("--evidence-samples", c->evidence_samples, "smc: draws from the final flow for the reported evidence (default 4096; 0: report the persistent-sampling one)")
+      ->check(int_range(0, kMaxCount));
   g->add_option("--checkpoint", c->checkpoint, "smc: checkpoint file written after every iteration (--resume continues it)");
   // --resume and --no-progress may already belong to the subcommand (ensemble sampler): share them then.
   CLI::Option* resume = sample.get_option_no_throw("--resume");
   if (!resume) resume = g->add_flag("--resume")->description("continue from the checkpoint if it exists");
   CLI::Option* no_progress = sample.get_option_no_throw("--no-progress");
   if (!no_progress) no_progress = g->add_flag("--no-progress")->description("no progress lines on stderr");
-  g->add_option("--max-iterations", c->max_iterations, "smc: stop after this many iterations (resume continues)");
+  g->add_option("--max-iterations", c->max_iterations, "smc: stop after this many iterations (resume continues)")
+      ->check(int_range(1, kMaxInt));
   g->add_option("--flow-arch", c->flow_arch, "smc: preconditioning flow maf | nsf | realnvp");
-  g->add_option("--flow-layers", c->flow_layers, "smc: flow transforms");
-  g->add_option("--flow-hidden", c->flow_hidden, "smc: flow hidden width");
-  g->add_option("--flow-epochs", c->flow_epochs, "smc: flow training epochs per iteration (early stopping)");
+  g->add_option("--flow-layers", c->flow_layers, "smc: flow transforms")->check(int_range(1, 1000));
+  g->add_option("--flow-hidden", c->flow_hidden, "smc: flow hidden width")->check(int_range(1, 100000));
+  g->add_option("--flow-epochs", c->flow_epochs, "smc: flow training epochs per iteration (early stopping)")->check(int_range(1, kMaxInt));
   return [c, resume, no_progress](const SampleCommon& common) {
     SmcCli options = *c;
     options.resume = resume->count() > 0;

@@ -5,6 +5,8 @@
 #include <iostream>
 
 #include "cli/cmd_sample_ensemble_json.hpp"
+#include "cli/validators.hpp"
+#include "flowprior/core/output_file.hpp"
 #include "cli/sample_cli.hpp"
 #include "flowprior/core/error.hpp"
 #include "flowprior/core/log.hpp"
@@ -43,7 +45,7 @@ void print_targets(int dim) {
 void register_targets_command(CLI::App& app) {
   auto dim = std::make_shared<int>(2);
   CLI::App* targets = app.add_subcommand("targets", "List the built-in targets with their exact answers");
-  targets->add_option("--dim", *dim, "Dimension for the targets that take any dimension");
+  targets->add_option("--dim", *dim, "Dimension for the targets that take any dimension")->check(int_range(1, 100000));
   targets->callback([dim] {
     if (*dim < 1) throw Error(ErrorContext{.parameter = "--dim"}, "must be at least 1");
     print_targets(*dim);
@@ -57,9 +59,10 @@ void register_targets_command(CLI::App& app) {
   CLI::App* chain = app.add_subcommand("chain", "Diagnostics of an ensemble chain file (flowprior's or emcee's)");
   chain->add_option("file", args->file, "HDF5 chain file")->required();
   chain->add_option("--group", args->group, "HDF5 group (emcee's default: mcmc)");
-  chain->add_option("--discard", args->discard, "Steps to discard");
+  chain->add_option("--discard", args->discard, "Steps to discard")->check(int_range(0, kMaxCount));
   chain->add_option("--json", args->json, "Write the summary here (default: stdout)");
   chain->callback([args] {
+    require_distinct_output("--json", args->json, {{"file", args->file}});
     const ChainFile file = read_chain_file(args->file, args->group);
     nlohmann::json j = chain_summary_json(file.chain, args->discard);
     j["flowprior_file"] = file.metadata.flowprior;
@@ -70,9 +73,7 @@ void register_targets_command(CLI::App& app) {
     if (args->json.empty()) {
       std::cout << j.dump(2) << '\n';
     } else {
-      std::ofstream out(args->json);
-      if (!out) throw Error(ErrorContext{.file = args->json}, "cannot write the JSON summary");
-      out << j.dump(2) << '\n';
+      write_output_file(args->json, j.dump(2) + "\n");
     }
   });
 }

@@ -1,5 +1,6 @@
 #include <cstdio>
 #include <exception>
+#include <new>
 
 #include "cli/commands.hpp"
 #include "flowprior/core/error.hpp"
@@ -24,11 +25,18 @@ int run_command(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version as CLI11 prints them; a bad option or value is one line naming it (issue 19).
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::fprintf(stderr, "flowprior: error: %s (see --help)\n", e.what());
+    return 1;  // as every other error
 #ifdef FLOWPRIOR_HAVE_MPI
   } catch (const flowprior::mpi::MpiFailure&) {
     throw;  // the communicator is broken: main() aborts the job
 #endif
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "flowprior: error: not enough memory for this request (a sample count or size far too "
+                         "large?); nothing was written\n");
+    return 1;
   } catch (const flowprior::Error& e) {
     std::fprintf(stderr, "flowprior: error: %s\n", e.what());
     return 1;

@@ -2,11 +2,25 @@
 
 #include <algorithm>
 
+#include "flowprior/core/error.hpp"
+#include "flowprior/core/log.hpp"
+
 namespace flowprior {
 
 int ThreadPool::resolve(int threads) {
   if (threads > 0) return threads;
   return std::max(1u, std::thread::hardware_concurrency());
+}
+
+int ThreadPool::cap(int threads, const std::string& source) {
+  if (threads < 0)
+    throw Error(ErrorContext{.parameter = source}, "must be 0 (all hardware threads) or a positive number of threads, "
+                                                   "got " + std::to_string(threads));
+  const int hardware = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (threads <= hardware) return threads;
+  warn(source + ": " + std::to_string(threads) + " threads requested but this machine has " +
+       std::to_string(hardware) + " hardware threads; using " + std::to_string(hardware));
+  return hardware;
 }
 
 ThreadPool::ThreadPool(int threads) {

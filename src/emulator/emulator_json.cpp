@@ -125,7 +125,7 @@ Emulator Emulator::from_json(const std::string& text, const std::string& source)
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers like 1e99999
     throw Error(ErrorContext{.file = source}, std::string("not valid JSON: ") + e.what());
   }
   Reader r(source);

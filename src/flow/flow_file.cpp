@@ -159,7 +159,7 @@ json read_flow_document(const std::string& path) {
   buffer << in.rdbuf();
   try {
     return json::parse(buffer.str());
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers like 1e99999
     throw Error(ErrorContext{.file = path}, std::string("corrupt or truncated flow file (JSON): ") + e.what());
   }
 }

@@ -1,9 +1,13 @@
 #include "flowprior/flow/flow_on_box.hpp"
 #include "flowprior/core/stream_purpose.hpp"
 
+#include <cmath>
+#include <limits>
+
 #include "flowprior/core/error.hpp"
 #include "flowprior/core/log.hpp"
 #include "flowprior/core/rng.hpp"
+#include "flowprior/flow/training_data.hpp"
 
 namespace flowprior {
 
@@ -66,6 +70,8 @@ TrainSummary train_flow(const Samples& samples, const Box& box, const TrainOptio
   Samples s = samples.with_columns(box.names(), source);
   s.validate(source);
   box.check_in_closed_box(s.values, source);
+  check_training_data(s, source);  // degenerate data are refused before any work (flow/training_data.hpp)
+  s.weights = rescaled_weights(s.weights, source);
   const std::size_t nudged = box.nudge_into_interior(s.values, Box::kDefaultMargin);
   if (nudged > 0)
     warn("train_flow: moved " + std::to_string(nudged) +
@@ -86,6 +92,13 @@ TrainSummary train_flow(const Samples& samples, const Box& box, const TrainOptio
   result.box = box;
   TrainSummary summary = train_flow_unbounded(u, s.weights, log_density, options, result.flow, false);
   summary.nudged_to_interior = nudged;
+  // A training that never saw a finite loss (e.g. a learning rate far too large) gives a flow that is no flow:
+  // an error, so that no command writes it (issue 19).
+  if (summary.stop_reason == "non-finite loss" || !std::isfinite(summary.best_validation_loss))
+    throw Error(ErrorContext{.parameter = "learning rate"},
+                "flow training failed: non-finite loss after " + std::to_string(summary.epochs) +
+                    " epoch(s) (" + std::to_string(summary.skipped_steps) +
+                    " skipped steps); lower the learning rate or check the training samples");
   result.training = {{"options", to_json(options)},
                      {"summary", to_json(summary)},
                      {"data", {{"rows", s.size()},

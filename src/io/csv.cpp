@@ -1,8 +1,6 @@
 #include "flowprior/io/csv.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -11,24 +9,114 @@
 #include <sstream>
 
 #include "flowprior/core/error.hpp"
+#include "flowprior/core/output_file.hpp"
 
 namespace flowprior {
 namespace {
 
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t\r\"");
-  if (b == std::string::npos) return "";
-  const auto e = s.find_last_not_of(" \t\r\"");
-  return s.substr(b, e - b + 1);
+bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+std::string trim_blanks(const std::string& s) {
+  std::size_t b = 0, e = s.size();
+  while (b < e && is_blank(s[b])) ++b;
+  while (e > b && is_blank(s[e - 1])) --e;
+  return s.substr(b, e - b);
 }
 
-std::vector<std::string> split(const std::string& line) {
-  std::vector<std::string> out;
-  std::string field;
-  std::istringstream in(line);
-  while (std::getline(in, field, ',')) out.push_back(trim(field));
-  if (!line.empty() && line.back() == ',') out.emplace_back();
-  return out;
+// One record of an RFC 4180 file: fields separated by commas; a field in double quotes may hold commas, line breaks
+// and doubled quotes (""). Unquoted fields are trimmed of blanks (spaces, tabs, the \r of CRLF files).
+struct Record {
+  std::vector<std::string> fields;
+  long line = 0;  // line where the record starts
+};
+
+class CsvParser {
+ public:
+  CsvParser(const std::string& text, const std::string& source) : text_(text), source_(source) {
+    // A UTF-8 byte-order mark (spreadsheet exports) is not part of the first column's name.
+    if (text_.compare(0, 3, "\xEF\xBB\xBF") == 0) pos_ = 3;
+    else if (text_.compare(0, 2, "\xFF\xFE") == 0 || text_.compare(0, 2, "\xFE\xFF") == 0)
+      throw Error(ErrorContext{.file = source_, .line = 1}, "the file is UTF-16 encoded; save it as UTF-8 (or ASCII)");
+  }
+
+  // The next record that is neither blank nor a comment (a line whose first non-blank character is '#').
+  bool next(Record& r) {
+    for (;;) {
+      if (pos_ >= text_.size()) return false;
+      std::size_t p = pos_;
+      while (p < text_.size() && is_blank(text_[p])) ++p;
+      if (p >= text_.size() || text_[p] == '\n' || text_[p] == '#') {
+        skip_line();
+        continue;
+      }
+      parse_record(r);
+      return true;
+    }
+  }
+
+ private:
+  void skip_line() {
+    const std::size_t nl = text_.find('\n', pos_);
+    pos_ = nl == std::string::npos ? text_.size() : nl + 1;
+    ++line_;
+  }
+
+  void parse_record(Record& r) {
+    r.fields.clear();
+    r.line = line_;
+    for (;;) {
+      std::size_t p = pos_;
+      while (p < text_.size() && is_blank(text_[p])) ++p;
+      std::string field;
+      if (p < text_.size() && text_[p] == '"') {
+        const long opened = line_;
+        ++p;
+        for (;;) {
+          if (p >= text_.size())
+            throw Error(ErrorContext{.file = source_, .line = opened}, "a quoted field is never closed (missing \")");
+          const char c = text_[p++];
+          if (c == '"') {
+            if (p < text_.size() && text_[p] == '"') {
+              field += '"';
+              ++p;
+              continue;
+            }
+            break;
+          }
+          if (c == '\n') ++line_;
+          field += c;
+        }
+        while (p < text_.size() && is_blank(text_[p])) ++p;
+        if (p < text_.size() && text_[p] != ',' && text_[p] != '\n')
+          throw Error(ErrorContext{.file = source_, .line = line_},
+                      "text after the closing quote of a field (a quote inside a quoted field is written \"\")");
+      } else {
+        const std::size_t b = p;
+        while (p < text_.size() && text_[p] != ',' && text_[p] != '\n') ++p;
+        field = trim_blanks(text_.substr(b, p - b));
+      }
+      r.fields.push_back(std::move(field));
+      if (p < text_.size() && text_[p] == ',') {
+        pos_ = p + 1;
+        continue;
+      }
+      pos_ = p < text_.size() ? p + 1 : p;  // past the line break
+      ++line_;
+      return;
+    }
+  }
+
+  const std::string& text_;
+  std::string source_;
+  std::size_t pos_ = 0;
+  long line_ = 1;
+};
+
+bool needs_quotes(const std::string& s) {
+  if (s.empty()) return true;
+  if (is_blank(s.front()) || is_blank(s.back()) || s.front() == '#') return true;
+  if (s.compare(0, 3, "\xEF\xBB\xBF") == 0) return true;  // as the first name it would read as a byte-order mark
+  return s.find_first_of(",\"\n\r") != std::string::npos;
 }
 
 std::string format_double(double v) {
@@ -37,7 +125,26 @@ std::string format_double(double v) {
   return std::string(buf, res.ptr);
 }
 
+std::string read_whole_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorContext{.file = path}, "cannot open file: " + os_reason(errno));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) throw Error(ErrorContext{.file = path}, "cannot read file: " + os_reason(errno));
+  return ss.str();
+}
+
 }  // namespace
+
+std::string quote_csv_field(const std::string& text) {
+  if (!needs_quotes(text)) return text;
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + '"';
+}
 
 int Table::column(const std::string& name) const {
   for (std::size_t j = 0; j < names.size(); ++j)
@@ -46,32 +153,28 @@ int Table::column(const std::string& name) const {
 }
 
 Table read_csv_table(const std::string& path, bool allow_non_finite) {
-  std::ifstream in(path);
-  if (!in) throw Error(ErrorContext{.file = path}, "cannot open file");
-  std::string line;
-  long line_no = 0;
+  return parse_csv_table(read_whole_file(path), path, allow_non_finite);
+}
+
+Table parse_csv_table(const std::string& text, const std::string& path, bool allow_non_finite) {
+  CsvParser parser(text, path);
+  Record header;
+  if (!parser.next(header)) throw Error(ErrorContext{.file = path}, "file is empty (expected a header line)");
   Table t;
-  // header: first non-empty, non-comment line
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (!trim(line).empty() && trim(line)[0] != '#') break;
-  }
-  if (trim(line).empty()) throw Error(ErrorContext{.file = path}, "file is empty (expected a header line)");
-  t.names = split(line);
+  t.names = header.fields;
   std::set<std::string> seen;
   for (const auto& n : t.names) {
-    if (n.empty()) throw Error(ErrorContext{.file = path, .line = line_no}, "empty column name in header");
-    if (!seen.insert(n).second) throw Error(ErrorContext{.file = path, .line = line_no, .parameter = n},
+    if (n.empty()) throw Error(ErrorContext{.file = path, .line = header.line}, "empty column name in header");
+    if (!seen.insert(n).second) throw Error(ErrorContext{.file = path, .line = header.line, .parameter = n},
                                             "column named twice in header");
   }
   const std::size_t ncol = t.names.size();
   std::vector<double> data;
   Index nrow = 0;
-  while (std::getline(in, line)) {
-    ++line_no;
-    const std::string tl = trim(line);
-    if (tl.empty() || tl[0] == '#') continue;
-    auto fields = split(line);
+  Record rec;
+  while (parser.next(rec)) {
+    const long line_no = rec.line;
+    const auto& fields = rec.fields;
     if (fields.size() != ncol)
       throw Error(ErrorContext{.file = path, .line = line_no},
                   "expected " + std::to_string(ncol) + " fields, found " + std::to_string(fields.size()));
@@ -103,28 +206,14 @@ Table read_csv_table(const std::string& path, bool allow_non_finite) {
 }
 
 void write_file_atomically(const std::string& path, const std::string& contents) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error(ErrorContext{.file = path}, "cannot open for writing");
-    out << contents;
-    out.flush();
-    if (!out) throw Error(ErrorContext{.file = path}, "write failed");
-  }
-  int fd = ::open(tmp.c_str(), O_RDONLY);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0)
-    throw Error(ErrorContext{.file = path}, "cannot rename temporary file into place");
+  write_output_file(path, contents);
 }
 
 void write_csv_table(const std::string& path, const std::vector<std::string>& names, const MatrixXd& values) {
   if (static_cast<Index>(names.size()) != values.cols())
     throw Error(ErrorContext{.file = path}, "column names and values disagree in width");
   std::string s;
-  for (std::size_t j = 0; j < names.size(); ++j) s += (j ? "," : "") + names[j];
+  for (std::size_t j = 0; j < names.size(); ++j) s += (j ? "," : "") + quote_csv_field(names[j]);
   s += '\n';
   for (Index i = 0; i < values.rows(); ++i) {
     for (Index j = 0; j < values.cols(); ++j) {

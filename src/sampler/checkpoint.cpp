@@ -1,11 +1,13 @@
 #include "flowprior/sampler/checkpoint.hpp"
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 
 #include "flowprior/core/error.hpp"
+#include "flowprior/core/output_file.hpp"
 
 namespace flowprior {
 namespace {
@@ -74,8 +76,8 @@ class Reader {
 }  // namespace
 
 void save_checkpoint(const std::string& path, const SmcState& s) {
-  const std::string temp = path + ".tmp";
-  {
+  // Under a temporary name, then moved into place (core/output_file.hpp): a killed run keeps its last checkpoint.
+  write_output_with(path, [&](const std::string& temp) {
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);
     if (!out) throw Error(ErrorContext{.file = temp}, "cannot write checkpoint");
     Writer w(out);
@@ -111,11 +113,8 @@ void save_checkpoint(const std::string& path, const SmcState& s) {
     }
     w.doubles(s.flow_state.data(), s.flow_state.size());
     out.flush();
-    if (!out) throw Error(ErrorContext{.file = temp}, "writing the checkpoint failed");
-  }
-  std::error_code ec;
-  std::filesystem::rename(temp, path, ec);
-  if (ec) throw Error(ErrorContext{.file = path}, "cannot move the checkpoint into place: " + ec.message());
+    if (!out) throw Error(ErrorContext{.file = path}, "writing the checkpoint failed: " + os_reason(errno));
+  });
 }
 
 SmcState load_checkpoint(const std::string& path) {

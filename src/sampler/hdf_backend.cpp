@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "flowprior/core/error.hpp"
+#include "flowprior/core/output_file.hpp"
 #include "flowprior/core/log.hpp"
 
 namespace flowprior {
@@ -34,7 +35,11 @@ void write_scalar_attr(H5::H5Object& obj, const std::string& name, const H5::Pre
 std::int64_t read_int_attr(const H5::H5Object& obj, const std::string& name, const std::string& path) {
   if (!obj.attrExists(name)) throw Error(ErrorContext{.file = path, .parameter = name}, "attribute missing");
   std::int64_t v = 0;
-  obj.openAttribute(name).read(H5::PredType::NATIVE_INT64, &v);
+  H5::Attribute attr = obj.openAttribute(name);
+  // read() fills every element: a damaged file's array attribute would write past v
+  if (attr.getSpace().getSimpleExtentNpoints() != 1)
+    throw Error(ErrorContext{.file = path, .parameter = name}, "attribute is not a single number");
+  attr.read(H5::PredType::NATIVE_INT64, &v);
   return v;
 }
 
@@ -85,8 +90,11 @@ HdfChainWriter::HdfChainWriter(std::string path, HdfWriterOptions options, int w
 std::unique_ptr<HdfChainWriter> HdfChainWriter::create(const std::string& path, int walkers, int dim,
                                                        const ChainFileMetadata& metadata, HdfWriterOptions options) {
   H5::Exception::dontPrint();
+  // The chain grows in place (resumable), so no temporary file: but never a device, a folder or a read-only file;
+  // a symlink is followed (core/output_file.hpp).
+  const OutputTarget target = prepare_output(path, /*need_regular_file=*/true);
   try {
-    H5::H5File file(path, H5F_ACC_TRUNC);
+    H5::H5File file(target.path, H5F_ACC_TRUNC);
     H5::Group g = file.createGroup(options.group);
     write_string_attr(g, "version", std::string("flowprior-") + kFlowpriorVersion);
     write_scalar_attr(g, "nwalkers", H5::PredType::NATIVE_INT64, static_cast<std::int64_t>(walkers));
@@ -241,7 +249,11 @@ ChainFile read_chain_file(const std::string& path, const std::string& group) {
     auto& meta = out.metadata;
     meta.version = read_string_attr(g, "version");
     meta.flowprior = read_string_attr(g, "format") == kFormat;
+    if (walkers < 1 || dim < 1 || iteration < 0 || walkers > (1 << 24) || dim > (1 << 24))
+      throw Error(ErrorContext{.file = path}, "nwalkers, ndim or iteration out of range");
     if (meta.flowprior) {
+      if (!g.attrExists("seed") || g.openAttribute("seed").getSpace().getSimpleExtentNpoints() != 1)
+        throw Error(ErrorContext{.file = path, .parameter = "seed"}, "attribute missing or not a single number");
       g.openAttribute("seed").read(H5::PredType::NATIVE_UINT64, &meta.seed);
       meta.moves = read_string_attr(g, "moves");
       meta.target = read_string_attr(g, "target");
@@ -259,6 +271,8 @@ ChainFile read_chain_file(const std::string& path, const std::string& group) {
     ls.getSpace().getSimpleExtentDims(ldims);
     if (cdims[0] < n || cdims[1] != w || cdims[2] != d || ldims[0] < n || ldims[1] != w)
       throw Error(ErrorContext{.file = path}, "datasets are smaller than nwalkers/ndim/iteration say");
+    if (static_cast<double>(n) * static_cast<double>(w) * static_cast<double>(d) > 2e9)
+      throw Error(ErrorContext{.file = path}, "the chain is too large to read into memory");
     std::vector<double> x(n * w * d), lp(n * w);
     if (n > 0) {
       H5::DataSpace space = cs.getSpace();
@@ -296,7 +310,11 @@ ChainFile read_chain_file(const std::string& path, const std::string& group) {
         for (hsize_t k = 0; k < n * w; ++k) accepted(static_cast<Index>(k % w)) += flags[k];
       }
     } else {
-      g.openDataSet("accepted").read(accepted.data(), H5::PredType::NATIVE_DOUBLE);
+      H5::DataSet ad = g.openDataSet("accepted");
+      // read() fills the whole dataset: its size must be nwalkers, or a damaged file writes past the buffer
+      if (ad.getSpace().getSimpleExtentNpoints() != static_cast<hssize_t>(walkers))
+        throw Error(ErrorContext{.file = path, .parameter = "accepted"}, "has not nwalkers entries");
+      ad.read(accepted.data(), H5::PredType::NATIVE_DOUBLE);
     }
     chain.reserve(static_cast<Index>(n));
     MatrixXd step_x(walkers, dim);

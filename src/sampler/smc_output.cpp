@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "flowprior/core/error.hpp"
+#include "flowprior/core/output_file.hpp"
 #include "flowprior/io/csv.hpp"
 
 namespace flowprior {
@@ -76,8 +77,10 @@ void write_smc_posterior_csv(const std::string& path, const SmcResult& result) {
   write_csv_table(path, result.names, result.posterior);
 }
 
-void write_smc_hdf5(const std::string& path, const SmcResult& r, const nlohmann::json& summary) {
-  const std::string temp = path + ".tmp";
+namespace {
+
+void write_smc_hdf5_file(const std::string& temp, const std::string& path, const SmcResult& r,
+                         const nlohmann::json& summary) {
   try {
     H5::H5File file(temp, H5F_ACC_TRUNC);
     write_string_attribute(file, "format", "flowprior.smc");
@@ -111,9 +114,13 @@ void write_smc_hdf5(const std::string& path, const SmcResult& r, const nlohmann:
   } catch (const H5::Exception& e) {
     throw Error(ErrorContext{.file = path}, "writing HDF5 failed: " + e.getDetailMsg());
   }
-  std::error_code ec;
-  std::filesystem::rename(temp, path, ec);
-  if (ec) throw Error(ErrorContext{.file = path}, "cannot move the HDF5 file into place: " + ec.message());
+}
+
+}  // namespace
+
+void write_smc_hdf5(const std::string& path, const SmcResult& r, const nlohmann::json& summary) {
+  // Whole file under a temporary name, then moved into place (core/output_file.hpp).
+  write_output_with(path, [&](const std::string& temp) { write_smc_hdf5_file(temp, path, r, summary); });
 }
 
 }  // namespace flowprior

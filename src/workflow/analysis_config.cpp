@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 #include <toml++/toml.h>
@@ -10,6 +11,7 @@
 #include "flowprior/core/error.hpp"
 #include "flowprior/flow/train_settings.hpp"
 #include "flowprior/io/params_toml.hpp"
+#include "flowprior/workflow/config_checks.hpp"
 
 namespace flowprior {
 namespace {
@@ -380,6 +382,7 @@ AnalysisConfig parse_analysis_config(const std::string& text, const std::string&
     throw Error(ErrorContext{.file = source, .parameter = "checks.reverse_order_n_total"},
                 "sets the SMC sample size of the reverse order's first stage, but that stage (a repeat of stage '" +
                     c.stages.back().name + "') uses the ensemble sampler");
+  check_analysis_config(c);  // checks across keys, before any work (workflow/config_checks.hpp)
   return c;
 }
 

@@ -106,9 +106,7 @@ std::shared_ptr<const FlowPrior> hand_over_flow(const AnalysisConfig& config, co
   status("flow for stage '" + stage + "': " +
          (summaries.size() > 1 ? std::to_string(summaries.size()) + " flows, epochs " + stops
                                : std::to_string(summary.epochs) + " epochs, stop: " + summary.stop_reason));
-  // Written under a temporary name and renamed, so a killed run never leaves a half-written flow behind.
-  save_flow_members_file(file + ".tmp", members);
-  fs::rename(file + ".tmp", file);
+  save_flow_members_file(file, members);  // atomic (core/output_file.hpp): a killed run leaves no half-written flow
   // The record shows member 1's curves (the report plots them); an ensemble adds every member's stop.
   record.epochs = summary.epochs;
   record.stop_reason = summary.stop_reason;

@@ -222,3 +222,13 @@ TEST(Emulator, BadTrainingInputsAreClearErrors) {
   o.components = 50;
   EXPECT_EQ(message(design, outputs).context().parameter, "components");
 }
+
+// Found by fuzz_emulator_file: a number beyond double range made nlohmann's out_of_range escape the reader.
+TEST(EmulatorFile, NumberOverflowIsAnErrorNamingTheSource) {
+  try {
+    (void)flowprior::Emulator::from_json("{\"format\": \"flowprior.emulator\", \"version\": 1.3e22140577}", "over.json");
+    FAIL() << "no error";
+  } catch (const flowprior::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("over.json"), std::string::npos) << e.what();
+  }
+}

@@ -216,3 +216,17 @@ TEST(TrainFlowOnBox, NudgesBoundValuesAndRejectsOutsideOnes) {
   o.loss = Loss::kl;
   EXPECT_THROW(train_flow(s, box, o, out), Error);  // no log_density column
 }
+
+// A number beyond double range (found by fuzz_emulator_file in the emulator reader, which shares the pattern): an
+// Error naming the file, not nlohmann's out_of_range escaping the reader.
+TEST(FlowFile, NumberOverflowIsAnErrorNamingTheFile) {
+  const std::string path = (std::filesystem::temp_directory_path() / "flowprior_overflow_flow.json").string();
+  std::ofstream(path) << "{\"format\": \"flowprior.flow\", \"version\": 1e99999}";
+  try {
+    (void)flowprior::load_flow_file(path);
+    FAIL() << "no error";
+  } catch (const flowprior::Error& e) {
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+  }
+  std::filesystem::remove(path);
+}

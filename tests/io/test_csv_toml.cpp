@@ -87,3 +87,42 @@ TEST(Toml, BoxKeepsFileOrderAndRejectsBadBounds) {
   EXPECT_THROW(parse_box_toml("[parameters]\na = [0]\n", "bad.toml"), Error);
   EXPECT_THROW(parse_box_toml("[parametrs]\na = [0, 1]\n", "bad.toml"), Error);
 }
+
+// RFC 4180 (issue 19): quoted fields with commas, quotes and line breaks; a UTF-8 BOM; names that need quotes are
+// written quoted and read back.
+TEST(Csv, Rfc4180QuotedFieldsAndBom) {
+  const Table t = parse_csv_table("\xEF\xBB\xBF\"a,b\",\"q\"\"x\",\" c \"\n1,2,3\n\"4\",5 , 6\n", "t.csv");
+  ASSERT_EQ(t.names.size(), 3u);
+  EXPECT_EQ(t.names[0], "a,b");
+  EXPECT_EQ(t.names[1], "q\"x");
+  EXPECT_EQ(t.names[2], " c ");
+  ASSERT_EQ(t.values.rows(), 2);
+  EXPECT_EQ(t.values(1, 0), 4.0);
+  EXPECT_EQ(t.values(1, 2), 6.0);
+  // "0,5" is one field (not a number), never two.
+  try {
+    parse_csv_table("x,y\n\"0,5\",1\n", "d.csv");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("not a number: '0,5'"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(parse_csv_table("x\n\"1\n", "open.csv"), Error);           // never closed
+  EXPECT_THROW(parse_csv_table("\xFF\xFEx\n", "utf16.csv"), Error);       // UTF-16
+  EXPECT_THROW(parse_csv_table("x,y\n\"1\"2,3\n", "after.csv"), Error);   // text after the closing quote
+}
+
+TEST(Csv, NamesThatNeedQuotesRoundTrip) {
+  Samples s;
+  // A first name starting with the bytes of a UTF-8 BOM (found by fuzz_csv): quoted, or the reader strips them.
+  s.names = {"\xEF\xBB\xBF" "bom", "a,b", "q\"x", "#h", "plain"};
+  s.values = MatrixXd::Constant(2, 5, 0.5);
+  const std::string path = (fs::temp_directory_path() / "flowprior_quoted_names.csv").string();
+  write_samples_csv(path, s);
+  const Samples back = read_samples_csv(path);
+  EXPECT_EQ(back.names, s.names);
+  EXPECT_EQ(back.values, s.values);
+  EXPECT_EQ(quote_csv_field("plain"), "plain");
+  EXPECT_EQ(quote_csv_field("a,b"), "\"a,b\"");
+  EXPECT_EQ(quote_csv_field("q\"x"), "\"q\"\"x\"");
+  fs::remove(path);
+}

@@ -8,6 +8,7 @@
 #include <exception>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -26,6 +27,10 @@ class ThreadPool {
 
   // threads <= 0 means "all hardware threads".
   static int resolve(int threads);
+  // A user's thread request (`source` names the option or key): negative is an Error; more than the hardware
+  // threads is capped to them with a warning (issue 19: 100000 threads exhausted the machine's processes; results
+  // never depend on the thread count, so the cap changes only the speed).
+  static int cap(int threads, const std::string& source);
 
  private:
   void worker_loop();

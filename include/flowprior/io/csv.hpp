@@ -1,5 +1,7 @@
 #pragma once
-// Plain CSV tables with one header line. Errors name the file, line and column.
+// CSV tables with one header line, per RFC 4180: a field in double quotes may hold commas, line breaks and doubled
+// quotes; a UTF-8 byte-order mark is skipped; blank lines and lines starting with '#' are skipped. Errors name the
+// file, line and column.
 #include <string>
 #include <vector>
 
@@ -15,6 +17,11 @@ struct Table {
 
 // Numbers only; "nan"/"inf" are rejected with the line and column unless allow_non_finite.
 Table read_csv_table(const std::string& path, bool allow_non_finite = false);
+// The same for text already in memory (`source` names it in errors).
+Table parse_csv_table(const std::string& text, const std::string& source, bool allow_non_finite = false);
+// A field as written: quoted (with doubled quotes) when it holds a comma, quote, line break, surrounding blanks,
+// a leading '#', or is empty; otherwise unchanged.
+std::string quote_csv_field(const std::string& text);
 // Written through a temporary file and renamed, so a partial file never looks complete.
 void write_csv_table(const std::string& path, const std::vector<std::string>& names, const MatrixXd& values);
 
@@ -22,7 +29,8 @@ void write_csv_table(const std::string& path, const std::vector<std::string>& na
 Samples read_samples_csv(const std::string& path);
 void write_samples_csv(const std::string& path, const Samples& samples);
 
-// Atomic write helper shared by writers: write to path + ".tmp", fsync, rename.
+// Whole-file writes of every writer: flowprior/core/output_file.hpp's write_output_file (atomic replacement of
+// regular files with their mode kept, symlinks followed, devices written in place, read-only files refused).
 void write_file_atomically(const std::string& path, const std::string& contents);
 
 }  // namespace flowprior

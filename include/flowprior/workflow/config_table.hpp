@@ -2,6 +2,8 @@
 // Typed access to one TOML table of an analysis configuration that remembers which keys were read, so that
 // everything left over is reported as unknown with its line. Shared by the configuration reader, the models
 // (their dataset keys and the [model] table) and the checks ([checks] keys): each reads its own keys.
+#include <cstdint>
+#include <limits>
 #include <set>
 #include <string>
 #include <vector>
@@ -37,6 +39,8 @@ class ConfigTable {
       if (!n->is_integer()) throw Error(where(key), std::string("must be ") + type_name);
       const auto v = n->as_integer()->get();
       if (v < 0) throw Error(where(key), "must not be negative");
+      if (static_cast<std::uint64_t>(v) > static_cast<std::uint64_t>(std::numeric_limits<T>::max()))
+        throw Error(where(key), "is too large (at most " + std::to_string(std::numeric_limits<T>::max()) + ")");
       out = static_cast<T>(v);
     } else {
       auto v = n->value_exact<T>();
