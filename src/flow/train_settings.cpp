@@ -2,6 +2,20 @@
 
 namespace flowprior {
 
+FlowTrainSettings preconditioner_flow_settings() {
+  FlowTrainSettings s;
+  s.arch = "maf";
+  s.layers = 4;
+  s.hidden = 32;
+  s.hidden_layers = 2;
+  s.epochs = 200;
+  s.patience = 10;
+  s.validation = 0.2;
+  s.use_weights = true;
+  s.progress = false;
+  return s;
+}
+
 TrainOptions to_train_options(const FlowTrainSettings& s) {
   TrainOptions options;
   options.loss = loss_from_string(s.loss);

@@ -5,6 +5,7 @@
 #include "flowprior/core/error.hpp"
 #include "flowprior/flow/flow.hpp"
 #include "flowprior/flow/train.hpp"
+#include "flowprior/flow/train_settings.hpp"
 #include "flowprior/sampler/persistent.hpp"
 
 namespace flowprior {
@@ -13,16 +14,14 @@ namespace {
 class FlowMap : public LatentMap {
  public:
   FlowMap(const PersistentOptions& o, int dim) : dim_(dim) {
-    config_.arch = flow_arch_from_string(o.flow_arch);
-    config_.layers = o.flow_layers;
-    config_.hidden = o.flow_hidden;
-    config_.hidden_layers = 2;
-    validate(config_);
-    train_.flow = config_;
-    train_.max_epochs = o.flow_epochs;
-    train_.patience = o.flow_patience;
-    train_.validation_fraction = 0.2;
-    train_.use_weights = true;
+    FlowTrainSettings s = preconditioner_flow_settings();
+    s.arch = o.flow_arch;
+    s.layers = o.flow_layers;
+    s.hidden = o.flow_hidden;
+    s.epochs = o.flow_epochs;
+    s.patience = o.flow_patience;
+    train_ = to_train_options(s);  // validates the flow configuration
+    config_ = train_.flow;
     train_.interrupt = o.interrupt;
   }
 

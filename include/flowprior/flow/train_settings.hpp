@@ -21,6 +21,11 @@ struct FlowTrainSettings {
   bool use_weights = true, progress = true;
 };
 
+// The persistent sampler's preconditioning flow (sampler/persistent.hpp): a smaller MAF, retrained (warm-started)
+// on the particles at every iteration, with a fifth of them held out; its minibatch is set per training (rows / 4
+// in [32, 512]). Declared here beside the hand-over defaults so that every flow-training default has one home.
+FlowTrainSettings preconditioner_flow_settings();
+
 // Error for an unknown architecture or loss, or an invalid flow configuration.
 TrainOptions to_train_options(const FlowTrainSettings& settings);
 

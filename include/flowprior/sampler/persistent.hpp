@@ -21,6 +21,7 @@
 #include "flowprior/core/evaluator.hpp"
 #include "flowprior/core/log_density.hpp"
 #include "flowprior/core/rng.hpp"
+#include "flowprior/flow/train_settings.hpp"
 #include "flowprior/sampler/tpcn.hpp"
 
 namespace flowprior {
@@ -48,12 +49,13 @@ struct PersistentOptions {
   std::string checkpoint;      // written after every iteration when non-empty
   bool resume = false;         // continue from `checkpoint` if it exists
   bool progress = true;        // one line per iteration on stderr
-  // Flow preconditioning (only with precondition = true): architecture and training, see flow/train.hpp.
-  std::string flow_arch = "maf";
-  int flow_layers = 4;
-  int flow_hidden = 32;
-  int flow_epochs = 200;
-  int flow_patience = 10;
+  // Flow preconditioning (only with precondition = true): architecture and training; defaults and every other
+  // training setting from preconditioner_flow_settings() (flow/train_settings.hpp).
+  std::string flow_arch = preconditioner_flow_settings().arch;
+  int flow_layers = preconditioner_flow_settings().layers;
+  int flow_hidden = preconditioner_flow_settings().hidden;
+  int flow_epochs = preconditioner_flow_settings().epochs;
+  int flow_patience = preconditioner_flow_settings().patience;
   Index flow_max_rows = 4096;  // train on at most this many highest-weight particles (after ESS trimming)
   // Draws from the final flow for the importance-sampling evidence (only with precondition = true; 0 = off, and the
   // persistent-sampling estimate is reported instead). 4096 costs a few per cent of a run's likelihood calls and
