@@ -236,16 +236,28 @@ class SmcResult(object):
         """Equal-weight posterior sample."""
     @property
     def log_z(self) -> typing.Any:
-        """Natural log of the evidence (persistent-sampling estimate)."""
+        """Natural log of the evidence: the importance-sampling estimate from the final flow where the sampler preconditions (log_z_method 'importance'), else the persistent-sampling one."""
     @property
     def log_z_err(self) -> typing.Any:
         """Standard error of log_z."""
+    @property
+    def log_z_method(self) -> typing.Any:
+        """'importance' or 'persistent': which estimate log_z is."""
+    @property
+    def log_z_ps(self) -> typing.Any:
+        """Persistent-sampling estimate of the log evidence (a second figure; leans high in many dimensions, bench/RESULTS.md)."""
+    @property
+    def log_z_ps_err(self) -> typing.Any:
+        """Standard error of log_z_ps."""
     @property
     def log_z_is(self) -> typing.Any:
         """log evidence by importance sampling from the final flow (NaN without preconditioning or with evidence_samples=0)."""
     @property
     def log_z_is_err(self) -> typing.Any:
         """Bootstrap standard error of log_z_is."""
+    @property
+    def log_z_is_ess(self) -> typing.Any:
+        """Effective sample size of the importance weights of log_z_is."""
     @property
     def ess(self) -> typing.Any:
         """Effective sample size of the weights at beta = 1."""

@@ -1,4 +1,5 @@
 #include "flowprior/sampler/persistent.hpp"
+#include "flowprior/core/stream_purpose.hpp"
 
 #include <chrono>
 #include <cmath>
@@ -16,7 +17,12 @@ namespace flowprior {
 namespace {
 
 // Purposes of the random streams: Rng(seed, stream_id({purpose, iteration, step})).
-enum Purpose : std::uint64_t { kWarmup = 1, kResample = 2, kMutate = 3, kFlowTrain = 4, kPosterior = 5, kEvidence = 6 };
+constexpr std::uint64_t kWarmup = purpose_id(StreamPurpose::smc_warmup);
+constexpr std::uint64_t kResample = purpose_id(StreamPurpose::smc_resample);
+constexpr std::uint64_t kMutate = purpose_id(StreamPurpose::smc_mutate);
+constexpr std::uint64_t kFlowTrain = purpose_id(StreamPurpose::smc_flow_train);
+constexpr std::uint64_t kPosterior = purpose_id(StreamPurpose::smc_posterior);
+constexpr std::uint64_t kEvidence = purpose_id(StreamPurpose::smc_evidence);
 
 std::string point_string(const MatrixXd& x, Index row) {
   std::ostringstream s;

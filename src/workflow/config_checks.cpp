@@ -44,7 +44,6 @@ void check_flow(const TrainOptions& f, const std::string& source) {
 
 // Every column a dataset names exists in its data file (read now: data files are small).
 void check_columns(const DatasetConfig& d, const std::string& source) {
-  if (d.model_name == "hotspot") return;  // matched to the model's observables by its own reader
   // A configuration may be parsed without its data (tests, tools); a missing file is reported where it is loaded.
   std::error_code ec;
   if (!std::filesystem::exists(d.data_file, ec)) return;

@@ -122,6 +122,9 @@ class CommandDatasetModel final : public DatasetModel {
   }
   std::string kind() const override { return "command"; }
   std::vector<std::string> observables(const DatasetConfig& d, const GaussianDataset& data) const override {
+    // Before the simulator has run (the checks before any run) its output names are unknown: they are matched to
+    // the data rows once the run has them (prepare).
+    if (outputs_.empty()) return data.observables;
     return user_model_observables(d.name, d.data_file, d.observables, outputs_, data.values.size(),
                                   "the outputs of model '" + spec_->name + "'");
   }
