@@ -86,7 +86,7 @@ class ToyCheck final : public Check {
   double target_ = 0;
 };
 
-fs::path fresh_dir(const std::string& name) {
+fs::path engine_dir(const std::string& name) {
   const fs::path dir = fs::temp_directory_path() / ("flowprior_test_engine_" + name);
   fs::remove_all(dir);
   fs::create_directories(dir);
@@ -108,7 +108,7 @@ std::string write_config(const fs::path& dir) {
 }
 
 TEST(Engine, ToyModelAndToyCheckRegisteredLocallyRunThroughTheWorkflow) {
-  const fs::path dir = fresh_dir("toy");
+  const fs::path dir = engine_dir("toy");
   Extensions extensions;
   extensions.models.add("shift", [] { return std::make_shared<ShiftFamily>(); });
   extensions.checks.add([] { return std::make_shared<ToyCheck>(); });
@@ -173,7 +173,7 @@ TEST(Engine, FlowTrainingDefaultsAreDeclaredOnce) {
   // A configuration without [flow] trains its hand-overs with FlowTrainSettings' defaults, as `flowprior flow
   // train` does (its options are FlowTrainSettings' fields; tests/scripts/test_cli_flow.sh) and Python's train_flow
   // (tests/python).
-  const fs::path dir = fresh_dir("defaults");
+  const fs::path dir = engine_dir("defaults");
   std::ofstream(dir / "y.csv") << "value,error\n1.3,0.2\n";
   std::ofstream(dir / "analysis.toml") << "[parameters]\na = [-5, 5]\n[datasets.Y]\ndata = \"y.csv\"\n"
                                           "model = \"linear\"\nmatrix = [[1.0]]\n[[stages]]\nname = \"s\"\n"
@@ -221,7 +221,7 @@ void expect_error_before_any_run(const std::string& path, const std::string& nee
 }
 
 TEST(EarlyErrors, DuplicateDatasetInAStageNamesTheKey) {
-  const fs::path dir = fresh_dir("dup");
+  const fs::path dir = engine_dir("dup");
   const std::string path =
       two_stage_config(dir, "model = \"linear\"\nmatrix = [[1.0]]", "datasets = [\"B\", \"B\"]");
   try {
@@ -234,14 +234,14 @@ TEST(EarlyErrors, DuplicateDatasetInAStageNamesTheKey) {
 }
 
 TEST(EarlyErrors, MissingCorrelatedColumnOfALaterStage) {
-  const fs::path dir = fresh_dir("correlated");
+  const fs::path dir = engine_dir("correlated");
   expect_error_before_any_run(
       two_stage_config(dir, "model = \"linear\"\nmatrix = [[1.0]]\ncorrelated = [\"lumi\"]", "datasets = [\"B\"]"),
       "lumi");
 }
 
 TEST(EarlyErrors, EmulatorMissingAParameterOfALaterStage) {
-  const fs::path dir = fresh_dir("emulator");
+  const fs::path dir = engine_dir("emulator");
   // An emulator of a parameter "c" that [parameters] does not have.
   MatrixXd x(12, 1), y(12, 1);
   for (int i = 0; i < 12; ++i) {
