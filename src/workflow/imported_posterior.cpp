@@ -4,6 +4,7 @@
 
 #include "flowprior/core/error.hpp"
 #include "flowprior/core/rng.hpp"
+#include "flowprior/density/metrics/quality_report.hpp"
 #include "flowprior/flow/flow_file.hpp"
 #include "flowprior/io/csv.hpp"
 #include "flowprior/sampler/hdf_backend.hpp"
@@ -15,23 +16,6 @@ std::string lower_extension(const std::string& file) {
   std::string ext = std::filesystem::path(file).extension().string();
   for (auto& ch : ext) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   return ext;
-}
-
-// Equal-weight rows by systematic resampling (as many as there are particles).
-MatrixXd equal_weight_posterior(const Samples& s, std::uint64_t seed) {
-  const VectorXd w = s.normalized_weights();
-  const Index n = s.size();
-  Rng rng(seed);
-  const double u0 = rng.uniform() / static_cast<double>(n);
-  MatrixXd out(n, s.dim());
-  double cumulative = w[0];
-  Index i = 0;
-  for (Index k = 0; k < n; ++k) {
-    const double u = u0 + static_cast<double>(k) / static_cast<double>(n);
-    while (u > cumulative && i + 1 < n) cumulative += w[++i];
-    out.row(k) = s.values.row(i);
-  }
-  return out;
 }
 
 void check_inside(const Samples& s, const Box& box, const std::string& file) {
@@ -91,7 +75,9 @@ ImportedPosterior import_posterior(const std::string& name, const std::string& f
   // is then the file's posterior mode).
   r.log_likelihood = s.has_log_density() ? s.log_density : VectorXd::Zero(s.size());
   r.log_prior = VectorXd::Zero(s.size());
-  r.posterior = equal_weight_posterior(s, stream_id({seed, 1}));
+  const std::vector<Index> rows = systematic_resample(s.normalized_weights(), s.size(), stream_id({seed, 1}));
+  r.posterior.resize(static_cast<Index>(rows.size()), s.dim());
+  for (std::size_t i = 0; i < rows.size(); ++i) r.posterior.row(static_cast<Index>(i)) = s.values.row(rows[i]);
   r.log_z = r.log_z_err = std::numeric_limits<double>::quiet_NaN();
   r.effective_size = s.effective_size();  // a chain's draws are correlated: an upper bound there
   r.converged = true;

@@ -56,12 +56,14 @@ class EmulatorRow final : public Check {
   std::optional<TrustCheck> assess(const AnalysisResult& result) const override {
     TrustCheck c{"Emulators validated", CheckStatus::skipped, "no emulators built by the run"};
     if (result.emulators.empty()) return c;
-    std::string bad, good;
-    for (const auto& [system, e] : result.emulators)
+    std::string bad, good, files;
+    for (const auto& [system, e] : result.emulators) {
       (e.trustworthy ? good : bad) += ((e.trustworthy ? good : bad).empty() ? "" : ", ") + system;
+      if (!e.trustworthy) files += (files.empty() ? "" : ", ") + e.validation;
+    }
     c.status = bad.empty() ? CheckStatus::pass : CheckStatus::fail;
     c.detail = bad.empty() ? "held-out validation passed: " + good
-                           : "failed held-out validation: " + bad + " (emulator_SYSTEM_validation.json)";
+                           : "failed held-out validation: " + bad + " (" + files + ")";
     return c;
   }
 };

@@ -95,8 +95,7 @@ EmulatorRecord prepare_user_emulator(const UserEmulatorBuild& build,
   v["model_seconds"] = model_seconds;
   v["total_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   write_file_atomically(validation_file, v.dump(2) + "\n");
-  emulator.save(file + ".tmp");
-  fs::rename(file + ".tmp", file);
+  emulator.save(file);  // atomic (core/output_file.hpp)
   entry.trustworthy = report.trustworthy;
   entry.problems = report.problems;
   entry.components = es.components;
