@@ -7,13 +7,15 @@ bin=$(realpath "$1")
 mkdir -p "$2"; out=$(realpath "$2")
 src=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$out"/{fuzz_csv,fuzz_box_toml,fuzz_analysis_config,fuzz_flow_file,fuzz_emulator_file,fuzz_hdf5_chain}
-for f in "$src"/data/*.csv "$src"/examples/*/*.csv; do head -c 4096 "$f" > "$out/fuzz_csv/$(basename "$f")"; done
+# Seed names carry their folder: two examples may both hold an `analysis.toml` or a `data.csv`.
+seed_name() { local d; d=$(basename "$(dirname "$1")"); echo "${d}_$(basename "$1")"; }
+for f in "$src"/data/*.csv "$src"/examples/*/*.csv; do head -c 4096 "$f" > "$out/fuzz_csv/$(seed_name "$f")"; done
 printf 'a,"b,c","d ""e"""\n1,2,3\n' > "$out/fuzz_csv/quoted.csv"
 printf '\xEF\xBB\xBFx,y\n# comment\n1,2\n\n3,4\n' > "$out/fuzz_csv/bom.csv"
 cp "$src"/data/*.toml "$out/fuzz_box_toml/"
 printf '[parameters]\nx = [0.0, 1.0]\ny = [-1e3, 1e3]\n' > "$out/fuzz_box_toml/two.toml"
 printf 'map = "probit"\n[parameters]\nx = [0.0, 1.0]\n' > "$out/fuzz_box_toml/probit.toml"
-cp "$src"/examples/*/*.toml "$out/fuzz_analysis_config/"
+for f in "$src"/examples/*/*.toml; do cp "$f" "$out/fuzz_analysis_config/$(seed_name "$f")"; done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
