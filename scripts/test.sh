@@ -23,8 +23,10 @@ scripts/setup.sh build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS
 # crashes (fuzz/regressions), then 10 s each from the repository's seeds (about a minute in all). Long runs:
 # bench/fuzz_readers.sh with 600 s per target (numbers in bench/RESULTS.md).
 fuzz_targets="fuzz_csv fuzz_box_toml fuzz_analysis_config fuzz_flow_file fuzz_emulator_file fuzz_hdf5_chain"
+# Same build economy as the sanitizer pass: unity batches, -O1 -g1 (libFuzzer's documentation builds targets at -O1
+# or -O2; line tables are enough for crash reports).
 CXX=clang++ SETUP_TARGETS="$fuzz_targets" scripts/setup.sh build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DFLOWPRIOR_FUZZ=ON -DFLOWPRIOR_TESTS=OFF -DFLOWPRIOR_BENCH=OFF -DFLOWPRIOR_PYTHON=OFF -DFLOWPRIOR_MPI=OFF
+  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" "${unity[@]}" -DFLOWPRIOR_FUZZ=ON -DFLOWPRIOR_TESTS=OFF -DFLOWPRIOR_BENCH=OFF -DFLOWPRIOR_PYTHON=OFF -DFLOWPRIOR_MPI=OFF
 for dir in fuzz/regressions/*/; do
   t=$(basename "$dir")
   ASAN_OPTIONS=detect_leaks=0 build-fuzz/"$t" "$dir"* > /dev/null 2>&1 || { echo "fuzz regression $dir fails" >&2; exit 1; }
