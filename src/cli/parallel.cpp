@@ -71,11 +71,12 @@ RunEvaluation run_evaluation(const std::string& config_path) {
   e.likelihood_key = [config](const json& settings, const std::string& folder) {
     if (!settings.contains("datasets") || !settings["datasets"].is_array())
       throw Error("MPI: the run's settings record has no dataset list to name its likelihood by");
-    return json{{"kind", "analysis"},
-                {"config", config},
-                {"folder", fs::absolute(folder).lexically_normal().string()},
-                {"datasets", settings["datasets"]}}
-        .dump();
+    json key{{"kind", "analysis"},
+             {"config", config},
+             {"folder", fs::absolute(folder).lexically_normal().string()},
+             {"datasets", settings["datasets"]}};
+    if (settings.contains("parameters")) key["parameters"] = settings["parameters"];  // a stage's own parameters
+    return key.dump();
   };
   return e;
 }
@@ -96,6 +97,8 @@ std::shared_ptr<const LogDensity> DensityKeyResolver::operator()(const std::stri
   // What rank 0 built in the run folder before sending any likelihood (the models' emulators), attached through
   // the same registry.
   prepare_models(config, PrepareContext{key.at("folder").get<std::string>(), 1, 0, /*load_only=*/true});
+  if (key.contains("parameters"))
+    return build_likelihood(config, names, key.at("parameters").get<std::vector<std::string>>());
   return build_likelihood(config, names);
 }
 

@@ -1,4 +1,6 @@
 #include "flowprior/workflow/analysis_config.hpp"
+#include "flowprior/workflow/parameters_table.hpp"
+#include "flowprior/workflow/stage_parameters.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -114,6 +116,18 @@ const DatasetConfig& AnalysisConfig::dataset(const std::string& name) const {
   throw Error(ErrorContext{.file = source, .parameter = name}, "no dataset of this name");
 }
 
+const StageConfig* AnalysisConfig::stage_of(const std::string& name) const {
+  for (const auto& s : stages)
+    if (std::find(s.datasets.begin(), s.datasets.end(), name) != s.datasets.end()) return &s;
+  return nullptr;
+}
+
+bool AnalysisConfig::stages_vary_parameters() const {
+  for (const auto& s : stages)
+    if (s.parameters != box.names() || !s.fixed.empty()) return true;
+  return false;
+}
+
 AnalysisConfig parse_analysis_config(const std::string& text, const std::string& source,
                                      const std::string& base_dir, const Extensions& extensions) {
   const ModelRegistry& models = extensions.models;
@@ -175,9 +189,12 @@ AnalysisConfig parse_analysis_config(const std::string& text, const std::string&
     }
     const toml::table* params = r.sub_table("parameters");
     if (params) {
-      c.box = box_from_parameters_table(*params, map, source, "parameters.");
+      ParametersTable p = read_parameters_table(*params, map, source, "parameters.");
+      c.box = std::move(p.box);
+      c.priors = std::move(p.priors);
     } else if (const std::optional<Box> prior = shared ? shared->default_box() : std::nullopt) {
       c.box = Box(prior->names(), prior->lower(), prior->upper(), map);  // the model's own prior box
+      c.priors.assign(static_cast<std::size_t>(c.box.dim()), ParameterPrior{});
     } else {
       throw Error(ErrorContext{.file = source}, "missing table [parameters]");
     }
@@ -228,7 +245,7 @@ AnalysisConfig parse_analysis_config(const std::string& text, const std::string&
       const toml::table& t = *(*arr)[i].as_table();
       StageConfig s;
       s.line = line_of(t);
-      TableReader sr(t, source, "stages[" + std::to_string(i) + "].");
+      TableReader sr(t, source, "stages[" + std::to_string(i) + "].", base_dir);
       sr.get_string("name", s.name);
       if (s.name.empty()) throw Error(sr.where("name"), "missing key: every stage needs a name");
       for (const auto& other : c.stages)
@@ -265,6 +282,7 @@ AnalysisConfig parse_analysis_config(const std::string& text, const std::string&
       sr.get_double("epsilon", s.epsilon);
       if (!(s.epsilon >= 0 && s.epsilon <= 1)) throw Error(sr.where("epsilon"), "must be in [0, 1]");
       read_sampler(sr, s.sampler);
+      read_stage_parameters(sr, c.box, s);
       sr.finish();
       c.stages.push_back(std::move(s));
     }
@@ -372,6 +390,7 @@ AnalysisConfig parse_analysis_config(const std::string& text, const std::string&
   for (std::size_t i = 0; i < c.stages.size(); ++i)
     check_start(c.stages[i].sampler, "stages[" + std::to_string(i) + "].start", c.stages[i].line);
   check_start(c.joint_sampler, "joint.start", -1);
+  check_stage_parameters(c);  // what the stages free and fix, against the datasets' models (stage_parameters.hpp)
   if (c.checks.reverse_order && c.stages.size() < 2)
     throw Error(ErrorContext{.file = source, .parameter = "checks.reverse_order"}, "needs at least two stages");
   if (c.checks.reverse_order && c.stages[0].datasets.empty())

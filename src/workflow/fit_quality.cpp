@@ -1,4 +1,5 @@
 #include "flowprior/workflow/fit_quality.hpp"
+#include "flowprior/workflow/stage_parameters.hpp"
 
 #include <cmath>
 
@@ -39,14 +40,19 @@ Index best_particle(const VectorXd& log_likelihood, const VectorXd& log_prior) {
 }
 
 FitQuality fit_quality(const AnalysisConfig& config, const std::vector<std::string>& datasets,
-                       const Eigen::Ref<const RowVectorXd>& point) {
-  const MatrixXd x = point;
+                       const std::vector<std::string>& names, const Eigen::Ref<const RowVectorXd>& point) {
   FitQuality out;
-  for (int j = 0; j < config.box.dim(); ++j) out.point.emplace_back(config.box.names()[static_cast<std::size_t>(j)], point[j]);
+  for (std::size_t j = 0; j < names.size(); ++j) out.point.emplace_back(names[j], point[static_cast<Index>(j)]);
   double chi2_model_total = 0;
   bool all_model = true;
   for (const auto& name : datasets) {
     const DatasetConfig& d = config.dataset(name);
+    MatrixXd x;
+    try {
+      x = dataset_points(config, name, names, MatrixXd(point));
+    } catch (const Error&) {
+      continue;  // fitted in an earlier stage on a parameter this run no longer has: not part of this fit
+    }
     const auto like = build_dataset_likelihood(d, config.box);
     DatasetFit e;
     e.n = like->observed().size();

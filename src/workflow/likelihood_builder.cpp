@@ -8,6 +8,7 @@
 #include "flowprior/emulator/gaussian_likelihood.hpp"
 #include "flowprior/io/csv.hpp"
 #include "flowprior/core/stream_purpose.hpp"
+#include "flowprior/density/embedded_density.hpp"
 
 namespace flowprior {
 namespace {
@@ -98,8 +99,30 @@ std::shared_ptr<const GaussianLikelihood> build_dataset_likelihood(const Dataset
 
 std::shared_ptr<const LogDensity> build_likelihood(const AnalysisConfig& config,
                                                    const std::vector<std::string>& datasets) {
+  return build_likelihood(config, datasets, config.box.names());
+}
+
+std::shared_ptr<const LogDensity> build_likelihood(const AnalysisConfig& config,
+                                                   const std::vector<std::string>& datasets,
+                                                   const std::vector<std::string>& parameters) {
   std::vector<std::shared_ptr<const LogDensity>> parts;
-  for (const auto& name : datasets) parts.push_back(build_likelihood(config.dataset(name), config.box));
+  for (const auto& name : datasets) {
+    std::shared_ptr<const LogDensity> full = build_likelihood(config.dataset(name), config.box);
+    const StageConfig* stage = config.stage_of(name);
+    const bool fixes = stage && !stage->fixed.empty();
+    if (parameters != config.box.names() || fixes) {
+      // The dataset's stage fixes some parameters; the ones neither free here nor fixed are ones its model does not
+      // use (check_stage_parameters): held at the middle of their bounds.
+      VectorXd held = 0.5 * (config.box.lower() + config.box.upper());
+      if (stage)
+        for (const auto& [p, value] : stage->fixed) held[config.box.index_of(p)] = value;
+      std::vector<std::string> overridden;  // free in this run (a joint run), fixed for this dataset
+      for (const auto& p : parameters)
+        if (stage && stage->fixed.count(p)) overridden.push_back(p);
+      full = std::make_shared<EmbeddedDensity>(full, config.box.names(), parameters, held, overridden);
+    }
+    parts.push_back(full);
+  }
   if (parts.size() == 1) return parts.front();
   return std::make_shared<SumOfLogDensities>(std::move(parts));
 }

@@ -1,4 +1,5 @@
 #include "flowprior/workflow/predictive.hpp"
+#include "flowprior/workflow/stage_parameters.hpp"
 #include "flowprior/core/stream_purpose.hpp"
 
 #include <algorithm>
@@ -212,7 +213,7 @@ json write_posterior_predictive(const AnalysisConfig& config, const std::string&
   for (const auto& run : runs) order.push_back(run.first);
   result["run_order"] = order;  // configuration order (json objects are sorted by key)
   json runs_json = json::object();
-  std::vector<std::pair<std::string, MatrixXd>> posteriors;
+  std::vector<std::pair<std::string, Samples>> posteriors;  // each run on its own parameters
   for (const auto& [name, fitted] : runs) {
     const std::string file = name + "_posterior.csv";
     const std::string path = (fs::path(folder) / file).string();
@@ -221,8 +222,12 @@ json write_posterior_predictive(const AnalysisConfig& config, const std::string&
       r["missing"] = file + " (not in the run folder)";
     } else {
       try {
-        posteriors.emplace_back(name, read_samples_csv(path).with_columns(config.box.names(), path).values);
-        r["rows"] = posteriors.back().second.rows();
+        const Samples all = read_samples_csv(path);
+        std::vector<std::string> names;  // the run's parameters (a stage may free only some), in box order
+        for (const auto& n : config.box.names())
+          if (std::find(all.names.begin(), all.names.end(), n) != all.names.end()) names.push_back(n);
+        posteriors.emplace_back(name, all.with_columns(names, path));
+        r["rows"] = posteriors.back().second.size();
       } catch (const std::exception& e) {
         r["missing"] = file + " (" + e.what() + ")";
       }
@@ -271,7 +276,8 @@ json write_posterior_predictive(const AnalysisConfig& config, const std::string&
         s["fitted"] = std::find(fitted.begin(), fitted.end(), dc.name) != fitted.end();
         try {
           Rng rng(options.seed, stream_id({purpose_id(StreamPurpose::predictive), k, r}));
-          const DatasetPredictive p = posterior_predictive(*likelihood, dc.scale, draws, options.draws, rng);
+          const MatrixXd points = dataset_points(config, dc.name, draws.names, draws.values);
+          const DatasetPredictive p = posterior_predictive(*likelihood, dc.scale, points, options.draws, rng);
           s["chi2_at_median"] = finite_or_null(p.chi2_at_median);
           s["observables"] = m;
           s["p_value"] = p.p_value;

@@ -1,4 +1,6 @@
 #include "flowprior/workflow/run_analysis.hpp"
+#include "flowprior/workflow/stage_parameters.hpp"
+#include "flowprior/workflow/imported_posterior.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -56,6 +58,10 @@ AnalysisResult run_analysis(const AnalysisConfig& original_config, const RunOpti
   check_stage_names(original_config);
   // Every error that needs no run is found before the first (expensive) step.
   for (const auto& d : original_config.datasets) validate_dataset(d, original_config.box);
+  for (const auto& s : original_config.stages)  // an earlier posterior's file: columns, parameters, bounds
+    if (!s.posterior_file.empty())
+      import_posterior(s.name, s.posterior_file, s.discard, s.sampler.thin,
+                       sub_box(original_config.box, s.parameters), original_config.seed);
   AnalysisConfig config = original_config;
   RunContext probe(config, options);
   fs::create_directories(probe.folder());
@@ -81,13 +87,11 @@ AnalysisResult run_analysis(const AnalysisConfig& original_config, const RunOpti
       no_joint = "the posterior of stage '" + s.name + "' comes from a file without its datasets";
   if (no_joint.empty()) {  // all datasets, uniform prior
     const std::vector<std::string> all = ctx.all_datasets();
-    ctx.joint = ctx.run("joint", uniform_run_prior(config.box), all, config.joint_sampler,
+    ctx.joint = ctx.run("joint", ctx.own_prior(joint_parameters(config)), all, config.joint_sampler,
                         ctx.seed(StreamPurpose::joint));
     result.joint = JointResult{all, ctx.joint->log_z, ctx.joint->log_z_err, ctx.joint->effective_size};
     const RunOutput& last = ctx.forward.runs.back();
-    result.comparison.comparison =
-        compare_samples(last.particles, ctx.joint->particles, config.box,
-                        ctx.comparison_options(last.effective_size, ctx.joint->effective_size));
+    result.comparison.comparison = ctx.compare_to_joint(last.particles, last.effective_size);
     result.comparison.model = last.name;
     result.comparison.reference = "joint";
   } else {

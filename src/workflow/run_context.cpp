@@ -10,10 +10,12 @@
 #include "flowprior/core/log.hpp"
 #include "flowprior/io/csv.hpp"
 #include "flowprior/density/defensive_mixture.hpp"
+#include "flowprior/density/product_prior.hpp"
 #include "flowprior/flow/flow_file.hpp"
 #include "flowprior/flow/flow_on_box.hpp"
 #include "flowprior/workflow/imported_posterior.hpp"
 #include "flowprior/workflow/likelihood_builder.hpp"
+#include "flowprior/workflow/stage_parameters.hpp"
 #include "workflow/file_helpers.hpp"
 
 namespace flowprior {
@@ -41,7 +43,7 @@ json sampler_json(const SamplerConfig& s) {
 // (file_digest), not by its path: the same analysis started from another working directory resumes, and edited
 // data never reuse old runs. The model adds its own identity (DatasetModel::identity).
 json run_settings(const AnalysisConfig& config, const std::vector<std::string>& datasets, const std::string& prior,
-                  const SamplerConfig& sampler, std::uint64_t seed) {
+                  const SamplerConfig& sampler, std::uint64_t seed, const Box& run_box) {
   json d = json::array();
   for (const auto& name : datasets) {
     const DatasetConfig& c = config.dataset(name);
@@ -56,25 +58,38 @@ json run_settings(const AnalysisConfig& config, const std::vector<std::string>& 
       entry["pseudo_data"] = c.pseudo_point;
       entry["pseudo_data_seed"] = c.pseudo_seed;
     }
+    // Only where a stage fixes parameters, so the identities of runs made before stages could fix them stay valid.
+    if (const StageConfig* stage = config.stage_of(name); stage && !stage->fixed.empty()) entry["fixed"] = stage->fixed;
     d.push_back(entry);
   }
   json box = json::array();
-  for (int j = 0; j < config.box.dim(); ++j)
-    box.push_back({config.box.names()[static_cast<std::size_t>(j)], config.box.lower()[j], config.box.upper()[j]});
-  return json{{"datasets", d}, {"prior", prior}, {"sampler", sampler_json(sampler)}, {"seed", seed},
-              {"box", box}, {"map", to_string(config.box.map())}};
+  for (int j = 0; j < run_box.dim(); ++j)
+    box.push_back({run_box.names()[static_cast<std::size_t>(j)], run_box.lower()[j], run_box.upper()[j]});
+  json settings = {{"datasets", d}, {"prior", prior}, {"sampler", sampler_json(sampler)}, {"seed", seed},
+                   {"box", box}, {"map", to_string(run_box.map())}};
+  // The run's own parameters (a stage freeing some of them) name the likelihood for MPI worker ranks.
+  if (run_box.names() != config.box.names()) settings["parameters"] = run_box.names();
+  json priors = json::array();
+  bool any = false;
+  for (const auto& p : priors_of(config, run_box.names())) {
+    priors.push_back(p.to_json());
+    any = any || !p.is_uniform();
+  }
+  if (any) settings["parameter_priors"] = priors;
+  return settings;
 }
 
 // The flow prior of `stage`, trained on the WEIGHTED particles of the stage before (flow_STAGE.json), or loaded when
 // an earlier run of the folder trained it.
 std::shared_ptr<const FlowPrior> hand_over_flow(const AnalysisConfig& config, const RunOutput& previous,
                                                 const std::string& stage, const std::string& folder,
-                                                int threads, std::uint64_t seed, FlowTraining& record) {
+                                                int threads, std::uint64_t seed, FlowTraining& record,
+                                                const Box& flow_box) {
   const std::string file = path_in(folder, "flow_" + stage + ".json");
   record.file = fs::path(file).filename().string();
   if (fs::exists(file)) {
     std::vector<FlowOnBox> members = load_flow_members_file(file);
-    for (const auto& m : members) check_flow_names(m, config.box.names(), file);
+    for (const auto& m : members) check_flow_names(m, flow_box.names(), file);
     if (members.size() != static_cast<std::size_t>(config.flow_ensemble))
       throw Error(ErrorContext{.file = file, .parameter = "flow.ensemble"},
                   "the run folder's flow has " + std::to_string(members.size()) + " member(s), the configuration asks "
@@ -94,11 +109,16 @@ std::shared_ptr<const FlowPrior> hand_over_flow(const AnalysisConfig& config, co
   options.use_weights = true;  // the hand-over is the WEIGHTED posterior of the earlier stage
   // The paper's KL and Jeffreys losses (arXiv:2509.14911, Sec. 3) need the log target density of every training
   // sample: the earlier stage's unnormalised posterior, log L + log prior, which its run recorded per particle.
-  Samples training = previous.particles;
+  // On the parameters the later stage shares with this one: the earlier posterior's marginal there
+  // (workflow/stage_parameters.hpp). The KL and Jeffreys losses then need the marginal's log density, which the
+  // particles do not carry: they are refused for such a hand-over (check_stage_parameters).
+  Samples training = flow_box.names() == previous.particles.names
+                         ? previous.particles
+                         : previous.particles.with_columns(flow_box.names(), "stage posterior");
   if (options.loss != Loss::nll) training.log_density = previous.log_likelihood + previous.log_prior;
   std::vector<FlowOnBox> members;
   const std::vector<TrainSummary> summaries = train_flow_ensemble(
-      training, config.box, options, static_cast<std::size_t>(config.flow_ensemble), members);
+      training, flow_box, options, static_cast<std::size_t>(config.flow_ensemble), members);
   const TrainSummary& summary = summaries.front();
   std::string stops;
   for (const auto& s : summaries)
@@ -119,21 +139,46 @@ std::shared_ptr<const FlowPrior> hand_over_flow(const AnalysisConfig& config, co
   return std::make_shared<const FlowPrior>(std::move(members));
 }
 
-RunPrior stage_prior(PriorKind kind, double epsilon, const std::shared_ptr<const FlowPrior>& flow, const Box& box) {
+}  // namespace
+
+RunPrior stage_prior(const AnalysisConfig& config, const std::vector<std::string>& parameters, PriorKind kind,
+                     double epsilon, const std::shared_ptr<const FlowPrior>& flow) {
   // A stage's identity names its prior kind and epsilon, uniform stages included (as run folders always had it).
   const std::string identity = to_string(kind) + ":" + std::to_string(epsilon);
+  const Box box = sub_box(config.box, parameters);
   if (kind == PriorKind::uniform) {
-    RunPrior uniform = uniform_run_prior(box);
-    uniform.identity = identity;
-    return uniform;
+    RunPrior own = parameter_run_prior(box, priors_of(config, parameters));
+    own.identity = identity;
+    return own;
   }
-  if (kind == PriorKind::flow)
-    return RunPrior{flow, [flow](Index n, Rng& rng) { return flow->sample(n, rng); }, "flow", identity};
-  auto mixture = std::make_shared<const DefensiveMixture>(flow, epsilon);
-  return RunPrior{mixture, [mixture](Index n, Rng& rng) { return mixture->sample(n, rng); }, "mixture", identity};
+  RunPrior inherited;
+  if (kind == PriorKind::flow) {
+    inherited = RunPrior{flow, [flow](Index n, Rng& rng) { return flow->sample(n, rng); }, "flow", identity,
+                         flow->box()};
+  } else {
+    auto mixture = std::make_shared<const DefensiveMixture>(flow, epsilon);
+    inherited = RunPrior{mixture, [mixture](Index n, Rng& rng) { return mixture->sample(n, rng); }, "mixture",
+                         identity, flow->box()};
+  }
+  if (flow->names() == parameters) return inherited;
+  // The flow on the parameters the earlier stage shared, the parameters' own priors on the new ones: each factor
+  // normalised on its own box, so the product is on the stage's (workflow/stage_parameters.hpp).
+  const std::vector<std::string> fresh = new_parameters(parameters, flow->names());
+  auto columns = [&](const std::vector<std::string>& names) {
+    std::vector<int> out;
+    for (const auto& n : names)
+      out.push_back(static_cast<int>(std::find(parameters.begin(), parameters.end(), n) - parameters.begin()));
+    return out;
+  };
+  const RunPrior own = parameter_run_prior(sub_box(config.box, fresh), priors_of(config, fresh));
+  auto product = std::make_shared<const ProductPrior>(
+      parameters, std::vector<PriorBlock>{{columns(flow->names()), inherited.density, inherited.sample},
+                                          {columns(fresh), own.density, own.sample}});
+  json fresh_priors = json::object();
+  for (const auto& n : fresh) fresh_priors[n] = priors_of(config, {n}).front().to_json();
+  return RunPrior{product, [product](Index n, Rng& rng) { return product->sample(n, rng); }, inherited.kind,
+                  identity + " x own " + fresh_priors.dump(), box};
 }
-
-}  // namespace
 
 std::vector<std::string> union_of(const std::vector<std::vector<std::string>>& lists) {
   std::vector<std::string> out;
@@ -172,11 +217,24 @@ std::uint64_t RunContext::seed(StreamPurpose purpose, std::uint64_t index) const
 
 RunOutput RunContext::run(const std::string& name, const RunPrior& prior, const std::vector<std::string>& datasets,
                           const SamplerConfig& sampler, std::uint64_t seed, const json& extra_settings) {
-  RunRequest q{name, folder_, prior, build_likelihood(config_, datasets), sampler, seed, threads_, {}};
-  q.settings = run_settings(config_, datasets, prior.identity, sampler, seed);
+  const Box& box = prior.box.dim() > 0 ? prior.box : config_.box;
+  SamplerConfig settings = sampler;
+  if (box.dim() != config_.box.dim() && settings.start.size() == config_.box.dim()) {
+    // `start` names every parameter of [parameters]: the run takes its own.
+    VectorXd start(box.dim());
+    for (int j = 0; j < box.dim(); ++j)
+      start[j] = settings.start[config_.box.index_of(box.names()[static_cast<std::size_t>(j)])];
+    settings.start = start;
+  }
+  RunRequest q{name, folder_, prior, build_likelihood(config_, datasets, box.names()), settings, seed, threads_, {}};
+  q.settings = run_settings(config_, datasets, prior.identity, settings, seed, box);
   for (const auto& [key, value] : extra_settings.items()) q.settings[key] = value;
   q.evaluation = options_.evaluation;
-  return run_or_load(q, config_.box);
+  return run_or_load(q, box);
+}
+
+RunPrior RunContext::own_prior(const std::vector<std::string>& parameters) const {
+  return parameter_run_prior(sub_box(config_.box, parameters), priors_of(config_, parameters));
 }
 
 Sequence RunContext::run_sequence(std::vector<StageConfig> configs, StreamPurpose stage, StreamPurpose flow_purpose) {
@@ -193,7 +251,7 @@ Sequence RunContext::run_sequence(std::vector<StageConfig> configs, StreamPurpos
     json extra = json::object();
     if (!sc.posterior_file.empty()) {  // an earlier posterior from elsewhere: read, not sampled
       ImportedPosterior imported = import_posterior(sc.name, sc.posterior_file, sc.discard, sc.sampler.thin,
-                                                    config_.box, seed(stage, k));
+                                                    sub_box(config_.box, sc.parameters), seed(stage, k));
       status("stage '" + sc.name + "': " + imported.run.stop_reason + " (" +
              std::to_string(imported.run.particles.size()) + " samples)");
       save_run(imported.run, folder_);
@@ -210,7 +268,11 @@ Sequence RunContext::run_sequence(std::vector<StageConfig> configs, StreamPurpos
       out.results.push_back(record);
       continue;
     }
-    if (k > 0 && !out.configs[k - 1].posterior_file.empty() && out.imported_flow && sc.prior != PriorKind::uniform) {
+    // The flow stands for the earlier posterior on the parameters both stages free.
+    const Box flow_box = k > 0 ? sub_box(config_.box, shared_parameters(sc.parameters, out.configs[k - 1].parameters))
+                               : Box();
+    if (k > 0 && !out.configs[k - 1].posterior_file.empty() && out.imported_flow && sc.prior != PriorKind::uniform &&
+        out.imported_flow->names() == flow_box.names()) {
       // The earlier posterior is a flow file: it is the prior as it is, no training.
       flow = out.imported_flow;
       FlowTraining training;
@@ -221,7 +283,8 @@ Sequence RunContext::run_sequence(std::vector<StageConfig> configs, StreamPurpos
       record.flow = training;
     } else if (sc.prior != PriorKind::uniform) {
       FlowTraining training;
-      flow = hand_over_flow(config_, out.runs.back(), sc.name, folder_, threads_, seed(flow_purpose, k), training);
+      flow = hand_over_flow(config_, out.runs.back(), sc.name, folder_, threads_, seed(flow_purpose, k), training,
+                            flow_box);
       const TrainOptions& f = config_.flow;
       extra["flow"] = {{"file", training.file}, {"arch", to_string(f.flow.arch)},
                        {"loss", to_string(f.loss)}, {"layers", f.flow.layers}, {"hidden", f.flow.hidden},
@@ -232,8 +295,8 @@ Sequence RunContext::run_sequence(std::vector<StageConfig> configs, StreamPurpos
       if (config_.flow_ensemble > 1) extra["flow"]["ensemble"] = config_.flow_ensemble;
       record.flow = training;
     }
-    out.runs.push_back(run(sc.name, stage_prior(sc.prior, sc.epsilon, flow, config_.box), sc.datasets, sc.sampler,
-                           seed(stage, k), extra));
+    out.runs.push_back(run(sc.name, stage_prior(config_, sc.parameters, sc.prior, sc.epsilon, flow), sc.datasets,
+                           sc.sampler, seed(stage, k), extra));
     out.flows.push_back(flow);
     const RunOutput& r = out.runs.back();
     if (flow) record.hand_over = hand_over_record(config_, out.runs[k - 1], r, result.warnings);
@@ -250,9 +313,13 @@ Sequence RunContext::run_sequence(std::vector<StageConfig> configs, StreamPurpos
   return out;
 }
 
-std::shared_ptr<const LogDensity> RunContext::likelihood(const std::vector<std::string>& datasets) {
-  return options_.evaluation.named(build_likelihood(config_, datasets),
-                                   run_settings(config_, datasets, "", config_.joint_sampler, 0), folder_);
+std::shared_ptr<const LogDensity> RunContext::likelihood(const std::vector<std::string>& datasets,
+                                                         const std::vector<std::string>& parameters) {
+  const std::vector<std::string>& names = parameters.empty() ? config_.box.names() : parameters;
+  return options_.evaluation.named(build_likelihood(config_, datasets, names),
+                                   run_settings(config_, datasets, "", config_.joint_sampler, 0,
+                                                sub_box(config_.box, names)),
+                                   folder_);
 }
 
 Evaluator& RunContext::evaluator() {
@@ -262,8 +329,8 @@ Evaluator& RunContext::evaluator() {
 
 VectorXd RunContext::exact_weights(const RunOutput& r, const std::vector<std::string>& earlier_datasets) {
   VectorXd log_l, log_pi;
-  evaluator().evaluate(*likelihood(earlier_datasets), r.particles.values, log_l);
-  evaluator().evaluate(*uniform_run_prior(config_.box).density, r.particles.values, log_pi);
+  evaluator().evaluate(*likelihood(earlier_datasets, r.particles.names), r.particles.values, log_l);
+  evaluator().evaluate(*own_prior(r.particles.names).density, r.particles.values, log_pi);
   // log w_i = log w_run_i + log L_earlier + log pi - log q: the run's particles reweighted to the exact target.
   VectorXd lw(r.particles.size());
   for (Index i = 0; i < lw.size(); ++i) {
@@ -291,6 +358,15 @@ ComparisonOptions RunContext::comparison_options(double model_ess, double refere
   return co;
 }
 
+Comparison RunContext::compare_to_joint(const Samples& model, double model_ess) const {
+  if (!joint) throw Error("compare_to_joint: no joint run");
+  // The joint run frees every parameter some stage frees; the others of its posterior are integrated out.
+  const Samples reference =
+      joint->particles.names == model.names ? joint->particles : joint->particles.with_columns(model.names, "joint");
+  return compare_samples(model, reference, sub_box(config_.box, model.names),
+                         comparison_options(model_ess, joint->effective_size));
+}
+
 std::vector<std::string> RunContext::all_datasets() const {
   std::vector<std::vector<std::string>> lists;
   for (const auto& s : config_.stages) lists.push_back(s.datasets);
@@ -308,6 +384,18 @@ std::vector<std::string> RunContext::datasets_before(std::size_t k) const {
   std::vector<std::vector<std::string>> lists;
   for (std::size_t i = 0; i < k; ++i) lists.push_back(config_.stages[i].datasets);
   return union_of(lists);
+}
+
+std::string RunContext::not_reweightable(std::size_t k) const {
+  if (const std::string why = imported_before(k); !why.empty()) return why;
+  const StageConfig& later = config_.stages[k];
+  for (std::size_t i = 0; i < k; ++i) {
+    const std::vector<std::string> dropped = new_parameters(config_.stages[i].parameters, later.parameters);
+    if (!dropped.empty())
+      return "stage '" + later.name + "' does not free " + dropped.front() + (dropped.size() > 1 ? " (and others)" : "") +
+             " of stage '" + config_.stages[i].name + "': the earlier likelihood cannot be evaluated at its points";
+  }
+  return {};
 }
 
 std::string RunContext::imported_before(std::size_t k) const {

@@ -246,7 +246,14 @@ bool run_is_finished(const std::string& folder, const std::string& name) {
 
 RunPrior uniform_run_prior(const Box& box) {
   auto uniform = std::make_shared<const UniformBox>(box);
-  return RunPrior{uniform, [uniform](Index n, Rng& rng) { return uniform->sample(n, rng); }, "uniform"};
+  return RunPrior{uniform, [uniform](Index n, Rng& rng) { return uniform->sample(n, rng); }, "uniform", "uniform",
+                  box};
+}
+
+RunPrior parameter_run_prior(const Box& box, const std::vector<ParameterPrior>& priors) {
+  auto prior = std::make_shared<const IndependentPrior>(box, priors);
+  if (prior->all_uniform()) return uniform_run_prior(box);
+  return RunPrior{prior, [prior](Index n, Rng& rng) { return prior->sample(n, rng); }, "parameters", "uniform", box};
 }
 
 void check_settings(const RunRequest& q) {

@@ -58,7 +58,7 @@ inline LinearDataset dataset_b(double slope_shift = 0.0) {
 inline ExactGaussian exact_posterior(const std::vector<LinearDataset>& parts, double log_volume) {
   Eigen::Index m = 0;
   for (const auto& p : parts) m += p.values.size();
-  Eigen::MatrixXd a(m, 2);
+  Eigen::MatrixXd a(m, parts.front().a.cols());
   Eigen::VectorXd r(m), var(m);
   Eigen::Index row = 0;
   for (const auto& p : parts) {
@@ -74,7 +74,8 @@ inline ExactGaussian exact_posterior(const std::vector<LinearDataset>& parts, do
   e.mean = e.covariance * rhs;
   const double log2pi = std::log(2 * M_PI);
   const double chi = (r.array().square() / var.array()).sum() - e.mean.dot(precision * e.mean);
-  e.log_z = -log_volume - 0.5 * static_cast<double>(m) * log2pi - 0.5 * var.array().log().sum() + log2pi -
+  e.log_z = -log_volume - 0.5 * static_cast<double>(m) * log2pi - 0.5 * var.array().log().sum() +
+            0.5 * static_cast<double>(a.cols()) * log2pi -
             0.5 * std::log(precision.determinant()) - 0.5 * chi;
   return e;
 }

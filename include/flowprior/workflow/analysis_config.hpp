@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "flowprior/core/box.hpp"
+#include "flowprior/density/parameter_prior.hpp"
 #include "flowprior/emulator/gaussian_likelihood.hpp"
 #include "flowprior/flow/train.hpp"
 #include "flowprior/workflow/check.hpp"
@@ -82,6 +83,13 @@ struct StageConfig {
   // (sampler.thin). The stage's datasets are then optional: they enter the joint run and the reverse order.
   std::string posterior_file;
   Index discard = 0;
+  // The stage's parameters (issue 17): the free ones, in [parameters] order (`parameters = [...]`; default every
+  // parameter not fixed), and the fixed ones with their values (`fixed = {K = 1}`). The stage's datasets are
+  // evaluated at the fixed values; a parameter neither free nor fixed is one they do not use (checked before any
+  // run). A later flow stage's prior is the flow of the stage before on the parameters both have free, times the
+  // parameters' own priors on its new ones.
+  std::vector<std::string> parameters;
+  std::map<std::string, double> fixed;
   long line = -1;
 };
 
@@ -111,6 +119,9 @@ struct AnalysisConfig {
   std::string output = "run";
   int threads = 1;
   Box box;
+  // Each parameter's own prior on its bounds ([parameters] name = {range = [..], prior = "normal", ...}), in box
+  // order; uniform unless stated (workflow/parameters_table.hpp).
+  std::vector<ParameterPrior> priors;
   // [model] name = "NAME": the shared settings of that model (e.g. the built-in physics model), and every model
   // family the datasets use, by name.
   std::string shared_model;
@@ -128,6 +139,10 @@ struct AnalysisConfig {
   bool plots = true;
 
   const DatasetConfig& dataset(const std::string& name) const;  // Error if absent
+  // The stage whose datasets include `dataset` (nullptr if none).
+  const StageConfig* stage_of(const std::string& dataset) const;
+  // Whether any stage has other parameters than all of [parameters] free.
+  bool stages_vary_parameters() const;
 };
 
 // What a configuration may name: the models of its datasets and the checks of its runs (default: the built-in

@@ -35,7 +35,7 @@ struct FitQuality {
 };
 
 FitQuality fit_quality(const AnalysisConfig& config, const std::vector<std::string>& datasets,
-                       const Eigen::Ref<const RowVectorXd>& point);
+                       const std::vector<std::string>& names, const Eigen::Ref<const RowVectorXd>& point);
 
 // Row of the highest log_likelihood + log_prior.
 Index best_particle(const VectorXd& log_likelihood, const VectorXd& log_prior);

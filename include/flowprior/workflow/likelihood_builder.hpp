@@ -25,5 +25,10 @@ void validate_dataset(const DatasetConfig& config, const Box& box);
 // Sum of the named datasets' log-likelihoods (independent datasets).
 std::shared_ptr<const LogDensity> build_likelihood(const AnalysisConfig& config,
                                                    const std::vector<std::string>& datasets);
+// The same on the points of `parameters` (box order): each dataset evaluated at its stage's fixed values
+// (workflow/stage_parameters.hpp). With every parameter and nothing fixed, exactly the sum above.
+std::shared_ptr<const LogDensity> build_likelihood(const AnalysisConfig& config,
+                                                   const std::vector<std::string>& datasets,
+                                                   const std::vector<std::string>& parameters);
 
 }  // namespace flowprior

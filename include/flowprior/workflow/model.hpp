@@ -38,6 +38,12 @@ class DatasetModel {
     (void)dataset;
     (void)box;
   }
+  // The parameters the model's predictions depend on (nullopt: every parameter of the box). A stage may leave the
+  // others neither free nor fixed (StageConfig::parameters); the ones listed here it must free or fix.
+  virtual std::optional<std::vector<std::string>> parameters_used(const Box& box) const {
+    (void)box;
+    return std::nullopt;
+  }
   // Whether the model itself can be evaluated (pseudo-data and chi^2 with the model need it; an emulator file
   // alone cannot).
   virtual bool has_direct() const = 0;

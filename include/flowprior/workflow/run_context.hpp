@@ -47,19 +47,28 @@ class RunContext {
   // The stages in `configs` in order, flows trained between them (seed streams `stage` and `flow`).
   Sequence run_sequence(std::vector<StageConfig> configs, StreamPurpose stage, StreamPurpose flow);
 
-  // The summed likelihood of `datasets`, evaluable by evaluator() (named for the worker ranks).
-  std::shared_ptr<const LogDensity> likelihood(const std::vector<std::string>& datasets);
+  // The summed likelihood of `datasets` on the points of `parameters` (default: all of [parameters]), evaluable by
+  // evaluator() (named for the worker ranks).
+  std::shared_ptr<const LogDensity> likelihood(const std::vector<std::string>& datasets,
+                                               const std::vector<std::string>& parameters = {});
+  // The parameters' own priors (uniform unless [parameters] says otherwise) on `parameters`.
+  RunPrior own_prior(const std::vector<std::string>& parameters) const;
   Evaluator& evaluator();
   // Normalised importance weights that take a run of prior q on `run_datasets` to the exact target
   // L_earlier x L_run x uniform: w_i ~ w_run_i L_earlier_i pi_i / q_i.
   VectorXd exact_weights(const RunOutput& run, const std::vector<std::string>& earlier_datasets);
   ComparisonOptions comparison_options(double model_ess, double reference_ess) const;
+  // `model` (a run's posterior on its own parameters) against the joint run's posterior on the same parameters.
+  Comparison compare_to_joint(const Samples& model, double model_ess) const;
 
   // The datasets of every configured stage, in first-use order.
   std::vector<std::string> all_datasets() const;
   // Why checks that reweight to the earlier stages' likelihood do not apply before stage k (an earlier posterior
   // from a file), or empty.
   std::string imported_before(std::size_t k) const;
+  // Why stage k's particles cannot be reweighted to the exact target L_earlier x L_k x prior (an imported earlier
+  // posterior, or a parameter of an earlier stage that stage k does not free), or empty.
+  std::string not_reweightable(std::size_t k) const;
   // The last configured stage with a flow (or mixture) prior, if any.
   std::optional<std::size_t> last_flow_stage() const;
   // The datasets of the configured stages before stage k (what its flow prior stands for).
@@ -79,6 +88,11 @@ class RunContext {
   std::unique_ptr<Evaluator> evaluator_;
 };
 
+// The prior of a stage on its free `parameters`: the parameters' own priors (kind uniform), or the flow of the
+// earlier posterior (kind flow; mixture: with weight epsilon on the own priors of the flow's parameters) on the
+// parameters the flow covers, times the own priors of the others.
+RunPrior stage_prior(const AnalysisConfig& config, const std::vector<std::string>& parameters, PriorKind kind,
+                     double epsilon, const std::shared_ptr<const FlowPrior>& flow);
 // Union of lists, in first-use order.
 std::vector<std::string> union_of(const std::vector<std::vector<std::string>>& lists);
 // Kish effective size of normalised weights.

@@ -16,6 +16,7 @@
 #include "flowprior/core/log_density.hpp"
 #include "flowprior/core/rng.hpp"
 #include "flowprior/core/samples.hpp"
+#include "flowprior/density/parameter_prior.hpp"
 #include "flowprior/workflow/analysis_config.hpp"
 #include "flowprior/workflow/run_evaluation.hpp"
 
@@ -26,6 +27,7 @@ struct RunPrior {
   std::function<MatrixXd(Index, Rng&)> sample;
   std::string kind;  // "uniform", "flow", "mixture" (for the record)
   std::string identity = "uniform";  // in the run's identity (RunRequest::settings "prior"), e.g. "flow:0.100000"
+  Box box;  // the run's parameters and their bounds (a stage may free only some of [parameters])
 };
 
 struct RunOutput {
@@ -67,5 +69,7 @@ void save_run(const RunOutput& out, const std::string& folder);
 RunOutput run_or_load(const RunRequest& request, const Box& box);
 
 RunPrior uniform_run_prior(const Box& box);
+// The parameters' own priors on `box` (density/parameter_prior.hpp); exactly uniform_run_prior when all are uniform.
+RunPrior parameter_run_prior(const Box& box, const std::vector<ParameterPrior>& priors);
 
 }  // namespace flowprior

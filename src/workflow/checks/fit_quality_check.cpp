@@ -30,12 +30,12 @@ class FitQualityCheck final : public Check {
       for (std::size_t k = 0; k < ctx.forward.runs.size(); ++k) {
         const RunOutput& run = ctx.forward.runs[k];
         if (!ctx.config().stages[k].posterior_file.empty()) continue;  // not a run of this analysis
-        r->runs[run.name] = fit_quality(ctx.config(), ctx.datasets_before(k + 1),
+        r->runs[run.name] = fit_quality(ctx.config(), ctx.datasets_before(k + 1), run.particles.names,
                                         run.particles.values.row(best_particle(run.log_likelihood, run.log_prior)));
       }
       if (ctx.joint)
         r->runs["joint"] = fit_quality(
-            ctx.config(), ctx.all_datasets(),
+            ctx.config(), ctx.all_datasets(), ctx.joint->particles.names,
             ctx.joint->particles.values.row(best_particle(ctx.joint->log_likelihood, ctx.joint->log_prior)));
     } catch (const std::exception& e) {
       r->runs.clear();

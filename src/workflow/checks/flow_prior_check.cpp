@@ -45,7 +45,7 @@ class FlowPriorCheck final : public Check {
     const std::optional<std::size_t> k = ctx.last_flow_stage();
     if (!k) r->skipped = "no stage with a flow prior";
     else if (!ctx.config().checks.flow_prior_check) r->skipped = "[checks] flow_prior = false";
-    else r->skipped = ctx.imported_before(*k);
+    else r->skipped = ctx.not_reweightable(*k);
     if (!r->skipped.empty()) return r;
     const RunOutput& run = ctx.forward.runs[*k];
     r->stage = run.name;
@@ -55,12 +55,10 @@ class FlowPriorCheck final : public Check {
     r->ess = kish_size(w);
     r->ess_ratio = r->ess / ess_stage;
     r->ess_fraction = std::min(1.0, r->ess_ratio);  // the ratio can exceed 1 by noise
-    const Samples corrected{ctx.box().names(), run.particles.values, w, {}};
+    const Samples corrected{run.particles.names, run.particles.values, w, {}};
     write_samples_csv(workflow_detail::path_in(ctx.folder(), run.name + "_corrected.csv"), corrected);
     if (ctx.joint && *k + 1 == ctx.forward.runs.size())
-      r->comparison_with_joint = compare_samples(
-          corrected, ctx.joint->particles, ctx.box(),
-          ctx.comparison_options(std::min(r->ess, ess_stage), ctx.joint->effective_size));
+      r->comparison_with_joint = ctx.compare_to_joint(corrected, std::min(r->ess, ess_stage));
     return r;
   }
   std::shared_ptr<const CheckResult> from_json(const json& j) const override {

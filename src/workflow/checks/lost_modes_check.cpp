@@ -43,15 +43,13 @@ class LostModesCheck final : public Check {
     const std::optional<std::size_t> k = ctx.last_flow_stage();
     if (!k) r->skipped = "no stage with a flow prior";
     else if (!config.checks.lost_modes) r->skipped = "[checks] lost_modes = false";
-    else r->skipped = ctx.imported_before(*k);
+    else r->skipped = ctx.not_reweightable(*k);
     if (!r->skipped.empty()) return r;
     const StageConfig& sc = config.stages[*k];
     const std::shared_ptr<const FlowPrior>& flow = ctx.forward.flows[*k];
     const LostModeRule rule;
     const double epsilon = config.checks.lost_modes_epsilon;
-    auto mixture = std::make_shared<const DefensiveMixture>(flow, epsilon);
-    const RunPrior prior{mixture, [mixture](Index n, Rng& rng) { return mixture->sample(n, rng); }, "mixture",
-                         "mixture:" + std::to_string(epsilon)};
+    const RunPrior prior = stage_prior(config, sc.parameters, PriorKind::mixture, epsilon, flow);
     SamplerConfig sampler = sc.sampler;
     if (sampler.kind == SamplerKind::smc) sampler.n_total = std::max<Index>(sampler.n_total / 2, 64);
     const RunOutput m = ctx.run("mixture_check", prior, sc.datasets, sampler, ctx.seed(StreamPurpose::mixture_check),
@@ -64,7 +62,8 @@ class LostModesCheck final : public Check {
     std::sort(sorted.begin(), sorted.end());
     const double threshold = sorted[static_cast<std::size_t>(rule.quantile * static_cast<double>(draws))];
     VectorXd log_q;
-    ctx.evaluator().evaluate(*flow, m.particles.values, log_q);
+    // The flow covers the parameters the stage shares with the one before (workflow/stage_parameters.hpp).
+    ctx.evaluator().evaluate(*flow, m.particles.with_columns(flow->names(), "mixture_check").values, log_q);
     const VectorXd w = ctx.exact_weights(m, ctx.datasets_before(*k));
     double mass = 0, raw_mass = 0;
     const VectorXd raw = m.particles.normalized_weights();
@@ -79,7 +78,7 @@ class LostModesCheck final : public Check {
     double joint_mass = std::numeric_limits<double>::quiet_NaN();
     if (ctx.joint) {
       VectorXd log_q_joint;
-      ctx.evaluator().evaluate(*flow, ctx.joint->particles.values, log_q_joint);
+      ctx.evaluator().evaluate(*flow, ctx.joint->particles.with_columns(flow->names(), "joint").values, log_q_joint);
       const VectorXd wj = ctx.joint->particles.normalized_weights();
       joint_mass = 0;
       for (Index i = 0; i < wj.size(); ++i)

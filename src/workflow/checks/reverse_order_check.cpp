@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "flowprior/workflow/json_fields.hpp"
+#include "flowprior/workflow/stage_parameters.hpp"
 #include "workflow/checks/builtin.hpp"
 
 namespace flowprior {
@@ -24,7 +25,10 @@ class ReverseOrderCheck final : public Check {
     const Sequence& reverse = *ctx.reverse;
     r->stages = reverse.results;
     const RunOutput& last = reverse.runs.back();
-    if (ctx.config().checks.flow_prior_check && reverse.flows.back()) {
+    bool reweightable = true;  // every earlier (reverse) stage's parameters are free in the last one
+    for (std::size_t k = 0; k + 1 < reverse.configs.size(); ++k)
+      reweightable = reweightable && new_parameters(reverse.configs[k].parameters, reverse.configs.back().parameters).empty();
+    if (ctx.config().checks.flow_prior_check && reverse.flows.back() && reweightable) {
       std::vector<std::vector<std::string>> earlier_lists;
       for (std::size_t k = 0; k + 1 < reverse.configs.size(); ++k) earlier_lists.push_back(reverse.configs[k].datasets);
       ReverseOrderResult::FlowPrior f;
@@ -35,9 +39,7 @@ class ReverseOrderCheck final : public Check {
       r->flow_prior = f;
     }
     if (ctx.joint) {
-      r->comparison.comparison =
-          compare_samples(last.particles, ctx.joint->particles, ctx.box(),
-                          ctx.comparison_options(last.effective_size, ctx.joint->effective_size));
+      r->comparison.comparison = ctx.compare_to_joint(last.particles, last.effective_size);
       r->comparison.model = last.name;
       r->comparison.reference = "joint";
     }

@@ -8,6 +8,7 @@
 #include "flowprior/workflow/json_fields.hpp"
 #include "flowprior/workflow/report_html.hpp"
 #include "flowprior/workflow/tension.hpp"
+#include "flowprior/workflow/stage_parameters.hpp"
 #include "workflow/checks/builtin.hpp"
 
 namespace flowprior {
@@ -46,7 +47,10 @@ class TensionCheck final : public Check {
       r->skipped = "the first stage has no evidence under the uniform prior (use sampler = \"smc\")";
     else if (!std::isfinite(ctx.joint->log_z)) r->skipped = "the joint run has no evidence (use sampler = \"smc\")";
     if (!r->skipped.empty()) return r;
-    const RunOutput b = ctx.run("b_alone", uniform_run_prior(ctx.box()), r->datasets_b, config.joint_sampler,
+    // On the parameters the later stages free, with their own priors: each evidence integrates a normalised prior,
+    // so parameters a run does not have would only contribute factors of 1.
+    const RunOutput b = ctx.run("b_alone", ctx.own_prior(parameters_of_datasets(config, r->datasets_b)), r->datasets_b,
+                                config.joint_sampler,
                                 ctx.seed(StreamPurpose::b_alone));
     auto evidence = [](const RunOutput& run) {
       return EvidenceRun{run.log_z, run.log_z_err, run.log_likelihood, run.particles.weights};

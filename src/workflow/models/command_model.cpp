@@ -132,6 +132,10 @@ class CommandDatasetModel final : public DatasetModel {
     return user_emulator_likelihood(std::move(data), box, emulator_file_, log_scale_);
   }
   bool has_direct() const override { return false; }
+  std::optional<std::vector<std::string>> parameters_used(const Box& box) const override {
+    if (spec_->parameters.empty()) return box.names();
+    return spec_->parameters;
+  }
   nlohmann::json identity() const override {
     nlohmann::json j = {{"model", "command"},
                          {"name", spec_->name},

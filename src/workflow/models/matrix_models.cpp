@@ -43,6 +43,13 @@ class MatrixModel final : public DatasetModel {
     return std::make_shared<GaussianLikelihood>(std::move(data), model, box.names(), outputs);
   }
   bool has_direct() const override { return true; }
+  // A parameter whose column of the matrix is zero does not enter the predictions.
+  std::optional<std::vector<std::string>> parameters_used(const Box& box) const override {
+    std::vector<std::string> used;
+    for (int j = 0; j < box.dim() && j < a_.cols(); ++j)
+      if (a_.col(j).cwiseAbs().maxCoeff() > 0) used.push_back(box.names()[static_cast<std::size_t>(j)]);
+    return used;
+  }
   nlohmann::json identity() const override {
     return {{"model", kind()}, {"emulator", ""}, {"matrix", matrix_json(a_)}, {"offset", matrix_json(b_)}};
   }

@@ -93,6 +93,9 @@ class TableDatasetModel final : public DatasetModel {
     return user_emulator_likelihood(std::move(data), box, emulator_file_, spec_->log_scale);
   }
   bool has_direct() const override { return false; }
+  std::optional<std::vector<std::string>> parameters_used(const Box&) const override {
+    return spec_->tables.parameters;  // the design's columns
+  }
   nlohmann::json identity() const override {
     namespace fs = std::filesystem;
     nlohmann::json j = {{"model", "table"},
