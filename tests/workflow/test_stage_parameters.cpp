@@ -159,6 +159,9 @@ TEST(StageParameters, AddedAndFixedParametersMatchTheExactPosteriorAndEvidences)
       testing::exact_posterior({sp_reduced(sp_data_b(), kFixed2, {0, 1, 3}), sp_prior_row()}, kLogArea);
   const double exact_log_r = exact.log_z - exact_a.log_z - exact_b.log_z;
   EXPECT_NEAR(s["tension"]["log_r"].get<double>(), exact_log_r, 4 * s["tension"]["log_r_err"].get<double>() + 0.1);
+  // The hand-over coverage on the parameters the flow covers (slope, intercept).
+  EXPECT_GT(s["stages"]["stage2"]["hand_over"]["effective_samples_inside"].get<double>(), 200.0)
+      << s["stages"]["stage2"].dump(2);
   // Stage 2 frees every parameter of stage 1: its particles reweight to the exact target.
   EXPECT_GT(s["flow_prior_check"]["ess_fraction"].get<double>(), 0.5) << s["flow_prior_check"].dump(2);
   // The reverse order drops c in its last stage (A does not use it): its flow is B's marginal on (slope, intercept).

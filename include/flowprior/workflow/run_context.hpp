@@ -89,8 +89,8 @@ class RunContext {
 };
 
 // The prior of a stage on its free `parameters`: the parameters' own priors (kind uniform), or the flow of the
-// earlier posterior (kind flow; mixture: with weight epsilon on the own priors of the flow's parameters) on the
-// parameters the flow covers, times the own priors of the others.
+// earlier posterior on the parameters it covers (kind flow; mixture: the defensive mixture with weight epsilon on
+// the uniform density of the flow's box), times the own priors of the others.
 RunPrior stage_prior(const AnalysisConfig& config, const std::vector<std::string>& parameters, PriorKind kind,
                      double epsilon, const std::shared_ptr<const FlowPrior>& flow);
 // Union of lists, in first-use order.

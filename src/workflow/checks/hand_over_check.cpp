@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "flowprior/workflow/report_html.hpp"
+#include "flowprior/workflow/stage_parameters.hpp"
 #include "workflow/checks/builtin.hpp"
 
 namespace flowprior {
@@ -15,7 +16,13 @@ HandOverRecord hand_over_record(const AnalysisConfig& config, const RunOutput& e
   HandOverRecord h;
   h.earlier_stage = earlier.name;
   try {
-    h.coverage = hand_over_coverage(earlier.particles, later.particles);
+    if (earlier.particles.names == later.particles.names) {
+      h.coverage = hand_over_coverage(earlier.particles, later.particles);
+    } else {  // stages with other parameters: the flow covers the ones both free (workflow/stage_parameters.hpp)
+      const std::vector<std::string> shared = shared_parameters(later.particles.names, earlier.particles.names);
+      h.coverage = hand_over_coverage(earlier.particles.with_columns(shared, earlier.name),
+                                      later.particles.with_columns(shared, later.name));
+    }
   } catch (const Error& e) {
     h.error = e.what();
     return h;
