@@ -37,10 +37,13 @@ std::string read_text_file(const std::string& path) {
 json options_json(const HotspotOptions& o) {
   json fixed = json::object();
   for (const auto& [k, v] : o.fixed) fixed[k] = v;
-  return json{{"system", to_string(o.system)}, {"n_q_free", o.n_q_free},       {"n_q", o.n_q},
-              {"k_free", o.k_free},            {"k", o.k},                     {"sigma_signed", o.sigma_signed},
-              {"sigma_b_signed", o.sigma_b_signed}, {"fixed", fixed},         {"g_nodes", o.g_nodes},
-              {"b_nodes", o.b_nodes},          {"bin_nodes", o.bin_nodes}};
+  json j{{"system", to_string(o.system)}, {"n_q_free", o.n_q_free},       {"n_q", o.n_q},
+         {"k_free", o.k_free},            {"k", o.k},                     {"sigma_signed", o.sigma_signed},
+         {"sigma_b_signed", o.sigma_b_signed}, {"fixed", fixed},         {"g_nodes", o.g_nodes},
+         {"b_nodes", o.b_nodes},          {"bin_nodes", o.bin_nodes}};
+  // Only when asked for, so the emulators of folders made before sigma(W) could be used stay valid.
+  if (o.include_sigma_w) j["sigma_w"] = true;
+  return j;
 }
 
 // ln(model) at every design row, in fixed chunks (each row depends only on itself: any thread count gives the same).

@@ -76,6 +76,7 @@ class HotspotFamily final : public ModelFamily {
     r.get_double("k", h.k);
     r.get_bool("sigma_signed", h.sigma_signed);
     r.get_bool("sigma_b_signed", h.sigma_b_signed);
+    r.get_bool("sigma_w", h.include_sigma_w);  // gamma+Pb also predicts the coherent sigma(W) of ALICE and CMS
     if (const toml::table* fixed = r.sub_table("fixed")) {
       for (auto&& [key, n] : *fixed) {
         auto v = n.value<double>();
