@@ -87,6 +87,16 @@ for f in "$tmp"/run1/*.csv; do
 done
 [ "$n" -ge 4 ] || { echo "FAIL: only $n CSV files in the run folder"; exit 1; }
 same "$tmp/run1/summary.json" "$tmp/run2/summary.json" "flowprior run summary, 1 vs 2 ranks"
+# Stages with their own parameters (issue 17): stage 1 fixes the intercept, stage 2 adds it (the worker ranks rebuild
+# each run's likelihood on its parameters, with the stage's fixed values).
+mkdir -p "$tmp/lgp"
+cp "$tmp"/lg/* "$tmp/lgp/"
+sed -i 's/^name = "stage1"/name = "stage1"\nfixed = {intercept = -1.0}/' "$tmp/lgp/analysis.toml"
+grep -q '^fixed = {intercept' "$tmp/lgp/analysis.toml" || { echo "FAIL: the stage parameters did not apply"; exit 1; }
+"$bin" run "$tmp/lgp/analysis.toml" --out "$tmp/runp1" --no-plots > /dev/null 2> "$tmp/runp1.err"
+mpi 2 run "$tmp/lgp/analysis.toml" --out "$tmp/runp2" --no-plots > /dev/null 2> "$tmp/runp2.err"
+head -1 "$tmp/runp1/stage1.csv" | grep -q '^slope,weight' || { echo "FAIL: stage 1 is not on the slope alone"; exit 1; }
+for f in "$tmp"/runp1/*.csv; do same "$f" "$tmp/runp2/$(basename "$f")" "stage parameters, 1 vs 2 ranks"; done
 # ... and the run's likelihood really went to rank 1: a throw there stops it, naming the rank.
 if FLOWPRIOR_MPI_TEST_FAULT=1:1:throw mpi 2 run "$tmp/lg/analysis.toml" --out "$tmp/run3" --no-plots \
      > /dev/null 2> "$tmp/run3.err"; then
