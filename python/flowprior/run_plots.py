@@ -16,10 +16,12 @@ import numpy as np
 
 
 def read_weighted(path, names):
+    """Columns `names` of a run's CSV and its normalised weights; a parameter the run does not have (a stage that
+    fixes or does not use it, docs/stages.md) is a column of NaN."""
     with open(path) as f:
         rows = list(csv.reader(f))
     header, data = rows[0], np.array(rows[1:], dtype=float)
-    x = np.column_stack([data[:, header.index(n)] for n in names])
+    x = np.column_stack([data[:, header.index(n)] if n in header else np.full(len(data), np.nan) for n in names])
     w = data[:, header.index("weight")] if "weight" in header else np.ones(len(data))
     return x, w / w.sum()
 
@@ -54,8 +56,12 @@ def corner(folder, summary, names):
     d = len(names)
     # Ranges from the joint and last stage (stage 1 alone may be much wider: clip it to the union).
     # Weighted quantiles: SMC particles with negligible weight (early warm-up draws) must not set the range.
-    lo = np.array([min(weighted_quantile(x[:, i], w, 0.001) for x, w in samples.values()) for i in range(len(names))])
-    hi = np.array([max(weighted_quantile(x[:, i], w, 0.999) for x, w in samples.values()) for i in range(len(names))])
+    def has(x, i):
+        return not np.isnan(x[:, i]).any()
+    lo = np.array([min(weighted_quantile(x[:, i], w, 0.001) for x, w in samples.values() if has(x, i))
+                   for i in range(len(names))])
+    hi = np.array([max(weighted_quantile(x[:, i], w, 0.999) for x, w in samples.values() if has(x, i))
+                   for i in range(len(names))])
     pad = 0.05 * (hi - lo)
     lo, hi = lo - pad, hi + pad
     fig, axes = plt.subplots(d, d, figsize=(2.6 * d + 1, 2.6 * d + 1), squeeze=False)
@@ -67,6 +73,8 @@ def corner(folder, summary, names):
                 continue
             for run, colour in runs:
                 x, w = samples[run]
+                if not (has(x, i) and has(x, j)):
+                    continue
                 if i == j:
                     ax.hist(x[:, i], bins=40, range=(lo[i], hi[i]), weights=w, density=True, histtype="step",
                             color=colour, label=run)

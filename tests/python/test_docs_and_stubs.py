@@ -127,3 +127,23 @@ def test_run_plots_live_in_the_package(tmp_path):
     (tmp_path / "run" / "corner.png").unlink()
     subprocess.run(["/usr/bin/python3", str(SOURCE / "scripts" / "plot_run.py"), str(tmp_path / "run")], check=True)
     assert (tmp_path / "run" / "corner.png").exists()
+
+
+def test_run_plots_with_stages_of_their_own_parameters(tmp_path):
+    """A stage that fixes a parameter has no column for it (docs/stages.md): the corner plot leaves those panels
+    to the runs that have it, and is written."""
+    pytest.importorskip("matplotlib")
+    example = SOURCE / "examples" / "linear_gaussian"
+    for name in ("data_a.csv", "data_b.csv"):
+        shutil.copy(example / name, tmp_path / name)
+    text = (example / "analysis.toml").read_text()
+    text = text.replace('name = "stage1"\n', 'name = "stage1"\nfixed = {intercept = -1.0}\n', 1)
+    text = text.replace("n_total = 1024", "n_total = 256").replace("epochs = 100", "epochs = 20")
+    (tmp_path / "analysis.toml").write_text(text)
+    fp.run(str(tmp_path / "analysis.toml"), output=str(tmp_path / "run"), plots=False)
+    header = (tmp_path / "run" / "stage1.csv").read_text().splitlines()[0]
+    assert header.startswith("slope,weight"), header  # stage 1 frees the slope alone
+    import matplotlib
+    matplotlib.use("Agg")
+    fp.plot_run(str(tmp_path / "run"))
+    assert (tmp_path / "run" / "corner.png").stat().st_size > 1000
