@@ -23,7 +23,8 @@ class FlowMap : public LatentMap {
     train_ = to_train_options(s);  // validates the flow configuration
     config_ = train_.flow;
     train_.interrupt = o.interrupt;
-    train_.messages = o.messages;
+    train_.messages.status_sink = o.messages.status_sink;
+    train_.messages.warning_sink = [](const std::string&) {};  // returned in TrainInfo; the sampler reports them
   }
 
   TrainInfo train(const MatrixXd& u, const VectorXd& weights, std::uint64_t seed) override {
