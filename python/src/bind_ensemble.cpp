@@ -94,7 +94,7 @@ class EnsembleRun {
         state = EnsembleSampler(o).start(*density, initial);
       }
     }
-    warn_in_python(messages_.take_warnings());
+    warn_in_python(messages_.take_warnings(), 3);  // at the caller of run_mcmc (through EnsembleSampler._start)
     state.step = chain_.steps;
     state.accepted = chain_.steps > 0 ? chain_.accepted : VectorXd::Zero(initial.rows());
     if (chain_.steps == 0) chain_.reset(static_cast<int>(initial.rows()), static_cast<int>(initial.cols()));

@@ -199,7 +199,9 @@ void bind_flow(py::module_& m) {
             py::gil_scoped_release release;
             flow = train(std::move(raw), box, a, callback, &warnings);
           }
-          warn_in_python(warnings);  // FlowpriorWarning through Python's warnings module
+          // FlowpriorWarning through Python's warnings module, pointing at the caller of flowprior.train_flow (two
+          // Python wrappers: signatures.with_signature and samplers.with_progress)
+          warn_in_python(warnings, 3);
           return flow;
         },
         py::arg("samples"), py::arg("box"), py::kw_only(), py::arg("names") = py::none(),

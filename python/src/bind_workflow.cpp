@@ -75,7 +75,7 @@ void bind_workflow(py::module_& m) {
             for (const std::string& w : result.warnings)  // the typed result's, each once
               if (std::find(warnings.begin(), warnings.end(), w) == warnings.end()) warnings.push_back(w);
           }
-          warn_in_python(warnings);
+          warn_in_python(warnings, 3);  // at the caller of flowprior.run (behind its two Python wrappers)
           return json_to_python(summary);
         },
         py::arg("config_path"), py::kw_only(), py::arg("output") = "", py::arg("threads") = 0,

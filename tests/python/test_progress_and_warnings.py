@@ -133,8 +133,9 @@ def test_train_flow_progress_true_is_a_tqdm_bar(recording_tqdm):
 def test_train_flow_warning_is_a_flowprior_warning(capfd):
     w = np.ones(300)
     w[:250] = 1e-9  # an effective sample size of about 50
-    with pytest.warns(fp.FlowpriorWarning, match="effective sample size of the weights is only"):
+    with pytest.warns(fp.FlowpriorWarning, match="effective sample size of the weights is only") as record:
         fp.train_flow(samples(), BOX, weights=w, epochs=2, layers=2, hidden=8)
+    assert record[0].filename == __file__  # points at the caller's line
     assert capfd.readouterr().err == ""  # the C++ core printed it on stderr before
 
 
@@ -211,7 +212,7 @@ def test_run_progress_callback_warnings_and_bitwise_same_runs(analysis, capfd):
     assert any("run 'stage1'" in line for line in lines) and any("flow for stage" in line for line in lines)
     texts = [str(w.message) for w in record]
     assert any("stopped before convergence" in t and "stage2" in t for t in texts), texts
-    assert set(summary["warnings"]) <= set(texts)
+    assert set(summary["warnings"]) <= set(texts) and all(w.filename == __file__ for w in record)
     assert capfd.readouterr().err == ""
     # the same runs without progress, bit for bit
     with warnings.catch_warnings():
@@ -240,6 +241,7 @@ def test_ensemble_warning_is_a_flowprior_warning(capfd):
     start[0] = [2.0, 2.0]  # outside the support: log-probability -inf
     support = lambda x: np.where(np.all((x > 0) & (x < 1), axis=1), 0.0, -np.inf)
     sampler = fp.EnsembleSampler(support, names=["a", "b"], walkers=8, seed=1)
-    with pytest.warns(fp.FlowpriorWarning, match="1 walkers start at log-probability -inf"):
+    with pytest.warns(fp.FlowpriorWarning, match="1 walkers start at log-probability -inf") as record:
         sampler.run_mcmc(start, 5)
+    assert record[0].filename == __file__
     assert capfd.readouterr().err == ""
