@@ -245,3 +245,11 @@ def test_ensemble_warning_is_a_flowprior_warning(capfd):
         sampler.run_mcmc(start, 5)
     assert record[0].filename == __file__
     assert capfd.readouterr().err == ""
+
+
+def test_emulator_warning_is_a_flowprior_warning(capfd):
+    design = np.random.default_rng(2).uniform(-5, 5, size=(30, 2))
+    outputs = np.column_stack([design[:, 0] + 0.5 * design[:, 1] ** 2, np.full(30, 3.0)])  # the second constant
+    with pytest.warns(fp.FlowpriorWarning, match="output 'y2' is constant over the design"):
+        fp.Emulator.train(design, outputs, ["a", "b"], ["y1", "y2"], restarts=1)
+    assert capfd.readouterr().err == ""

@@ -137,6 +137,7 @@ EmulatorRecord prepare_hotspot_emulator(HotspotSystem system, const HotspotOptio
     eo.components = es_settings.components;
     eo.variance_fraction = es_settings.variance_fraction;
     eo.threads = threads;
+    eo.messages = context.messages;
     eo.gp.seed = stream_id({design_seed, 2});
     EmulatorSummary es;
     context.messages.status(name + ": training the PCA + GP emulator of ln(observables)");

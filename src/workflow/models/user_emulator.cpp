@@ -75,6 +75,7 @@ EmulatorRecord prepare_user_emulator(const UserEmulatorBuild& build,
   eo.components = build.components;
   eo.variance_fraction = build.variance_fraction;
   eo.threads = context.threads;
+  eo.messages = context.messages;
   eo.gp.seed = build.seed;
   EmulatorSummary es;
   context.messages.status(name + ": training the PCA + GP emulator of " + (build.log_scale ? "ln(outputs)" : "the outputs") + " on " +
