@@ -40,7 +40,7 @@ def log_like(theta, matrix, y):
 # %% stage 1
 prior = pc.Prior([stats.norm(0, prior_sd) for _ in range(n_dim)])
 sampler = pc.Sampler(prior, log_like, vectorize=True, likelihood_args=(A, y_a), random_state=1)
-sampler.run()
+sampler.run(progress=True)
 samples, weights, logl, logp = sampler.posterior()
 logz, logz_err = sampler.evidence()
 mean = weights @ samples / weights.sum()

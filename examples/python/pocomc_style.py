@@ -62,7 +62,7 @@ def exact(matrices, ys):
 # %%
 prior = fp.Prior([stats.norm(0, prior_sd) for _ in range(n_dim)], names=names)   # pc.Prior([...])
 sampler = fp.PersistentSampler(log_like, prior, args=(A, y_a), seed=1)           # pc.Sampler(prior, log_like, ...)
-sampler.run()                                                                    # sampler.run()
+sampler.run(progress=True)                                                       # sampler.run(progress=True)
 samples, weights, logl, logp = sampler.posterior()                               # sampler.posterior()
 logz, logz_err = sampler.evidence()                                              # sampler.evidence()
 print(sampler)

@@ -24,6 +24,7 @@ from ._flowprior import (
     Emulator,
     Error,
     Flow,
+    FlowpriorWarning,
     SmcResult,
     callable_density,
     callable_prior,
@@ -62,6 +63,7 @@ from .samplers import (
     load_smc_result,
     moves_spec,
     smc_result_repr,
+    with_progress as _with_progress,
 )
 
 # Module-level compiled functions with real signatures (inspect.signature, IDEs, help()): see signatures.py.
@@ -73,6 +75,9 @@ for _name in ("callable_density", "callable_prior", "default_train_settings", "g
               "target", "target_names", "time_evaluations", "train_flow", "uniform_prior", "write_samples_csv"):
     globals()[_name] = _with_signature(getattr(_compiled, _name), _SIGNATURES[_name])
 del _name
+# progress=True (a tqdm bar with an ETA) or a callable, as the samplers take it (samplers._progress_callback).
+train_flow = _with_signature(_with_progress(_compiled.train_flow, "train_flow", "epoch"), _SIGNATURES["train_flow"])
+run = _with_signature(_with_progress(_compiled.run, "run", "it", status=True), _SIGNATURES["run"])
 
 Flow.train = staticmethod(train_flow)  # type: ignore
 Chain.get_chain = chain_values  # type: ignore  # emcee-style access to any chain, e.g. one read with read_chain
@@ -107,7 +112,8 @@ Density.__reduce__ = _density_reduce  # type: ignore
 __version__ = "0.1.0"
 
 __all__ = [
-    "AutocorrError", "Beta", "Box", "Chain", "Density", "Emulator", "EnsembleSampler", "Error", "Flow", "HDFBackend",
+    "AutocorrError", "Beta", "Box", "Chain", "Density", "Emulator", "EnsembleSampler", "Error", "Flow",
+    "FlowpriorWarning", "HDFBackend",
     "LogUniform", "Normal", "PersistentSampler", "Prior", "SmcResult", "State", "TruncatedNormal", "Uniform",
     "as_density", "as_prior", "callable_density", "callable_prior", "chain_autocorr_time", "chain_log_prob",
     "chain_repr", "chain_values", "corner", "default_smc_options", "default_train_settings", "gaussian_density",
@@ -117,3 +123,4 @@ __all__ = [
 ]
 
 Error.__module__ = "flowprior"
+FlowpriorWarning.__module__ = "flowprior"

@@ -208,10 +208,13 @@ class Flow(object):
     def __setstate__(self: Flow, arg0: tuple) -> None:
         ...
     @staticmethod
-    def train(samples: numpy.ndarray, box: Box, *, names: typing.Optional[list[str]] = None, weights: typing.Optional[numpy.ndarray] = None, log_density: typing.Optional[numpy.ndarray] = None, arch: str = 'realnvp', loss: str = 'nll', layers: int = 0, hidden: int = 64, hidden_layers: int = 2, bins: int = 8, tail_bound: float = 10.0, epochs: int = 500, batch: int = 256, lr: float = 0.001, patience: int = 20, validation: float = 0.1, clip: float = 5.0, seed: typing.Optional[int] = 1, use_weights: bool = True, threads: int = 1, progress: bool = False) -> Flow:
+    def train(samples: numpy.ndarray, box: Box, *, names: typing.Optional[list[str]] = None, weights: typing.Optional[numpy.ndarray] = None, log_density: typing.Optional[numpy.ndarray] = None, arch: str = 'realnvp', loss: str = 'nll', layers: int = 0, hidden: int = 64, hidden_layers: int = 2, bins: int = 8, tail_bound: float = 10.0, epochs: int = 500, batch: int = 256, lr: float = 0.001, patience: int = 20, validation: float = 0.1, clip: float = 5.0, seed: typing.Optional[int] = 1, use_weights: bool = True, threads: int = 1, progress: object = False) -> Flow:
         """Trains a flow prior on samples (n, d) inside a box, as `flowprior flow train` with the same options and defaults (default_train_settings()).
 
-samples: (n, d) float array, one sample per row, in the box's units; names: column names when they differ from box.names (matched by name); weights: (n,) importance weights; log_density: (n,) log target density (losses 'kl', 'jeffreys'); arch: 'realnvp' | 'maf' | 'nsf'; loss: 'nll' | 'kl' | 'jeffreys'; layers: flow transforms (0: automatic); hidden, hidden_layers: network width and depth; bins, tail_bound: spline options (nsf); epochs: at most this many; batch: minibatch rows; lr: Adam learning rate; patience: epochs without a better validation loss before stopping; validation: held-out fraction; clip: gradient norm clip; seed: int (None: a fresh one, recorded in flow.training); threads: gradient threads (same result for any number); progress: one line per epoch on stderr. Ctrl-C stops training with KeyboardInterrupt within about 20 ms of the current minibatch."""
+samples: (n, d) float array, one sample per row, in the box's units; names: column names when they differ from box.names (matched by name); weights: (n,) importance weights; log_density: (n,) log target density (losses 'kl', 'jeffreys'); arch: 'realnvp' | 'maf' | 'nsf'; loss: 'nll' | 'kl' | 'jeffreys'; layers: flow transforms (0: automatic); hidden, hidden_layers: network width and depth; bins, tail_bound: spline options (nsf); epochs: at most this many; batch: minibatch rows; lr: Adam learning rate; patience: epochs without a better validation loss before stopping; validation: held-out fraction; clip: gradient norm clip; seed: int (None: a fresh one, recorded in flow.training); threads: gradient threads (same result for any number); progress: False, True (a tqdm bar with the loss and an ETA when tqdm is installed, else one line per epoch on sys.stderr) or a callable f(epoch, max_epochs, loss, validation_loss) called after every epoch (max_epochs is the limit; early stopping may end training sooner); the flow is bitwise the same whatever progress is. Warnings of the training (weak data, values on a bound) are flowprior.FlowpriorWarning through Python's warnings module. Ctrl-C stops training with KeyboardInterrupt within about 20 ms of the current minibatch."""
+
+class FlowpriorWarning(RuntimeWarning):
+    """A warning of flowprior's C++ core (weak flow-training data, a sampler stopped before convergence, an emulator failing its validation, ...): raised through Python's warnings module, so that it can be filtered (warnings.simplefilter), turned into an error or captured (pytest.warns)."""
 
 class SmcResult(object):
     """A persistent-sampler run: all stored particles, weights, evidence."""
@@ -273,6 +276,9 @@ class SmcResult(object):
     @property
     def wall_seconds(self) -> typing.Any:
         """Wall-clock seconds of the run (summed over resumed runs)."""
+    @property
+    def warnings(self) -> typing.Any:
+        """Warnings of the run (list of str): not converged, the preconditioning flow's training; raised as flowprior.FlowpriorWarning when the run ends."""
     @property
     def iterations(self) -> typing.Any:
         """Per-iteration diagnostics (dict of arrays)."""
@@ -346,16 +352,16 @@ def read_chain(path: str, group: str = 'mcmc') -> tuple:
 def read_samples_csv(path: str) -> dict:
     """dict(names, values, weights, log_density) of a samples CSV."""
 
-def run(config_path: str, *, output: str = '', threads: int = 0, plots: bool = False) -> object:
+def run(config_path: str, *, output: str = '', threads: int = 0, plots: bool = False, progress: object = False, status: object = None) -> object:
     """Runs a whole analysis (as `flowprior run CONFIG --out OUTPUT`) and returns summary.json as a dict.
 
-output: run folder (default: the configuration's); threads: 0 = the configuration's; plots: draw the run's figures with flowprior.run_plots (matplotlib). Ctrl-C stops the run with KeyboardInterrupt; the files written so far stay (SMC stages with checkpoint = true resume from theirs)."""
+output: run folder (default: the configuration's); threads: 0 = the configuration's; plots: draw the run's figures with flowprior.run_plots (matplotlib); progress: False, True (a tqdm bar per sampling run with beta, ESS and log Z and an ETA, when tqdm is installed; else lines on sys.stderr) or a callable f(iteration, estimated_iterations, run, beta, ess, log_z) called after every SMC iteration of every run (the results are bitwise the same); status: a callable f(line) for the run's status lines (default: sys.stderr when progress is on, else none). Nothing is written to the process's stderr; the run's warnings are flowprior.FlowpriorWarning through Python's warnings module. Ctrl-C stops the run with KeyboardInterrupt; the files written so far stay (SMC stages with checkpoint = true resume from theirs)."""
 
 def run_ensemble(target: Density, initial: numpy.ndarray, steps: int, *, moves: str = 'stretch', seed: int = 1, threads: int = 1, burn_in: int = 0, progress: bool = False, require_two_walkers_per_dim: bool = True) -> tuple:
     """Ensemble MCMC on a log-posterior Density from initial positions (walkers x d): (Chain, summary dict)."""
 
 def run_smc(log_likelihood: Density, prior: Density, *, threads: int = 1, **kwargs) -> SmcResult:
-    """Persistent-sampling SMC: log_likelihood and prior are Density objects; options as PersistentOptions (n_active, n_effective, n_total, precondition, kernel, seed, ...)."""
+    """Persistent-sampling SMC: log_likelihood and prior are Density objects; options as PersistentOptions (n_active, n_effective, n_total, precondition, kernel, seed, ...). progress: False, True (the command line's lines on stderr) or a callable f(iteration, estimated_iterations, beta=, ess=, log_z=, ess_at_one=) called after every iteration (the result is bitwise the same). Warnings (not converged, the preconditioning flow's training) are flowprior.FlowpriorWarning, also kept in SmcResult.warnings."""
 
 def target(name: str, dim: int = 2) -> dict:
     """A built-in target (likelihood, uniform prior box, exact answers)."""
@@ -366,10 +372,10 @@ def target_names() -> list[str]:
 def time_evaluations(density: Density, x: numpy.ndarray, repeats: int = 100) -> float:
     """Seconds per log_prob call on batch x, called from C++ without the GIL as samplers do (benchmarks)."""
 
-def train_flow(samples: numpy.ndarray, box: Box, *, names: typing.Optional[list[str]] = None, weights: typing.Optional[numpy.ndarray] = None, log_density: typing.Optional[numpy.ndarray] = None, arch: str = 'realnvp', loss: str = 'nll', layers: int = 0, hidden: int = 64, hidden_layers: int = 2, bins: int = 8, tail_bound: float = 10.0, epochs: int = 500, batch: int = 256, lr: float = 0.001, patience: int = 20, validation: float = 0.1, clip: float = 5.0, seed: typing.Optional[int] = 1, use_weights: bool = True, threads: int = 1, progress: bool = False) -> Flow:
+def train_flow(samples: numpy.ndarray, box: Box, *, names: typing.Optional[list[str]] = None, weights: typing.Optional[numpy.ndarray] = None, log_density: typing.Optional[numpy.ndarray] = None, arch: str = 'realnvp', loss: str = 'nll', layers: int = 0, hidden: int = 64, hidden_layers: int = 2, bins: int = 8, tail_bound: float = 10.0, epochs: int = 500, batch: int = 256, lr: float = 0.001, patience: int = 20, validation: float = 0.1, clip: float = 5.0, seed: typing.Optional[int] = 1, use_weights: bool = True, threads: int = 1, progress: object = False) -> Flow:
     """Trains a flow prior on samples (n, d) inside a box, as `flowprior flow train` with the same options and defaults (default_train_settings()).
 
-samples: (n, d) float array, one sample per row, in the box's units; names: column names when they differ from box.names (matched by name); weights: (n,) importance weights; log_density: (n,) log target density (losses 'kl', 'jeffreys'); arch: 'realnvp' | 'maf' | 'nsf'; loss: 'nll' | 'kl' | 'jeffreys'; layers: flow transforms (0: automatic); hidden, hidden_layers: network width and depth; bins, tail_bound: spline options (nsf); epochs: at most this many; batch: minibatch rows; lr: Adam learning rate; patience: epochs without a better validation loss before stopping; validation: held-out fraction; clip: gradient norm clip; seed: int (None: a fresh one, recorded in flow.training); threads: gradient threads (same result for any number); progress: one line per epoch on stderr. Ctrl-C stops training with KeyboardInterrupt within about 20 ms of the current minibatch."""
+samples: (n, d) float array, one sample per row, in the box's units; names: column names when they differ from box.names (matched by name); weights: (n,) importance weights; log_density: (n,) log target density (losses 'kl', 'jeffreys'); arch: 'realnvp' | 'maf' | 'nsf'; loss: 'nll' | 'kl' | 'jeffreys'; layers: flow transforms (0: automatic); hidden, hidden_layers: network width and depth; bins, tail_bound: spline options (nsf); epochs: at most this many; batch: minibatch rows; lr: Adam learning rate; patience: epochs without a better validation loss before stopping; validation: held-out fraction; clip: gradient norm clip; seed: int (None: a fresh one, recorded in flow.training); threads: gradient threads (same result for any number); progress: False, True (a tqdm bar with the loss and an ETA when tqdm is installed, else one line per epoch on sys.stderr) or a callable f(epoch, max_epochs, loss, validation_loss) called after every epoch (max_epochs is the limit; early stopping may end training sooner); the flow is bitwise the same whatever progress is. Warnings of the training (weak data, values on a bound) are flowprior.FlowpriorWarning through Python's warnings module. Ctrl-C stops training with KeyboardInterrupt within about 20 ms of the current minibatch."""
 
 def uniform_prior(box: Box) -> Density:
     """Uniform prior on a box."""

@@ -7,6 +7,7 @@ Density such as flow.prior(eps=0.1), or a flowprior.Prior of per-parameter distr
 without the GIL; a callable takes it for its own batch only. Ctrl-C raises KeyboardInterrupt within about 20 ms of
 the current batch and keeps what was computed: the ensemble chain so far (and its file), the SMC checkpoint.
 """
+import functools
 import math
 import numbers
 import os
@@ -89,34 +90,87 @@ def moves_spec(moves):
     return ",".join(parts)
 
 
-def _progress_callback(progress, label):
-    """progress: False/None -> None; True -> a tqdm bar when tqdm is installed, else a line on sys.stderr;
-    a callable f(done, total, acceptance) -> itself. Returns (callback, close)."""
+def _progress_callback(progress, label, unit="step"):
+    """The progress of a C++ loop (the ensemble's steps, the SMC iterations, train_flow's epochs, run's SMC
+    iterations) as the user asked for it. Returns (callback, close); the C++ loop calls callback(done, total,
+    **figures) between steps on the caller's thread, and close() ends the bar.
+
+    progress: False/None -> no callback; True -> a tqdm bar (tqdm.auto, with rate and ETA) when tqdm is installed,
+    else a line on sys.stderr; both write to Python's sys.stderr, never the process's, so they can be captured.
+    A str figure (run's stage name) joins the label, and a new one starts a new bar; a total that changes (the
+    SMC's estimate) updates the bar's. A callable f -> called as f(done, total, *figures) with the figures in
+    order: ensemble (acceptance), SMC (beta, ess, log_z, ess_at_one), train_flow (loss, validation_loss), run
+    (run, beta, ess, log_z, ess_at_one)."""
     if progress is None or progress is False:
         return None, lambda: None
     if callable(progress):
-        return progress, lambda: None
+        return (lambda done, total, **figures: progress(done, total, *figures.values())), lambda: None
+    if progress is not True:
+        raise TypeError(f"progress must be True, False or a callable f(done, total, ...), not {progress!r}")
+
+    def describe(figures):
+        return " ".join([label] + [v for v in figures.values() if isinstance(v, str)])
+
+    def numbers(figures):
+        return {k: f"{v:.4g}" for k, v in figures.items() if not isinstance(v, str)}
+
     try:
         from tqdm.auto import tqdm
     except ImportError:
         tqdm = None
     if tqdm is not None:
-        bar = [None]
+        state = {"bar": None, "name": None}
 
-        def update(done, total, acceptance):
-            if bar[0] is None:
-                bar[0] = tqdm(total=total, desc=label, unit="step")
-            bar[0].n = done
-            bar[0].set_postfix(acceptance=f"{acceptance:.3g}", refresh=False)
-            bar[0].refresh()
+        def update(done, total, **figures):
+            name = describe(figures)
+            bar = state["bar"]
+            if bar is None or name != state["name"]:
+                if bar is not None:
+                    bar.close()
+                bar = state["bar"] = tqdm(total=total, desc=name, unit=unit)
+                state["name"] = name
+            if bar.total != total:
+                bar.total = total
+            bar.n = done
+            bar.set_postfix(numbers(figures), refresh=False)
+            bar.refresh()
 
-        return update, lambda: bar[0] is not None and bar[0].close()
+        return update, lambda: state["bar"] is not None and state["bar"].close()
 
-    def line(done, total, acceptance):
+    def line(done, total, **figures):
         end = "\n" if done >= total else ""
-        print(f"\r{label}: {done}/{total} steps, acceptance {acceptance:.3g}", end=end, file=sys.stderr, flush=True)
+        values = ", ".join(f"{k} {v}" for k, v in numbers(figures).items())
+        print(f"\r{describe(figures)}: {done}/{total} {unit}s, {values}", end=end, file=sys.stderr, flush=True)
 
     return line, lambda: None
+
+
+def _status_line(line):
+    """A status line of a C++ run on Python's sys.stderr (through tqdm.write when tqdm is there, so that it does
+    not break a bar)."""
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        print(line, file=sys.stderr, flush=True)
+        return
+    tqdm.write(line, file=sys.stderr)
+
+
+def with_progress(function, label, unit, status=False):
+    """A compiled function whose `progress` takes what the samplers' does (True: a tqdm bar with an ETA, or a
+    callable f(done, total, *figures); see _progress_callback) and, for run, whose status lines go to Python's
+    sys.stderr when progress is on and no `status` callable is given. Used for train_flow and run."""
+    @functools.wraps(function)
+    def wrapper(*args, progress=False, **kwargs):
+        callback, close = _progress_callback(progress, label, unit)
+        if status and kwargs.get("status") is None and callback is not None:
+            kwargs["status"] = _status_line
+        try:
+            return function(*args, progress=False if callback is None else callback, **kwargs)
+        finally:
+            close()
+
+    return wrapper
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -531,7 +585,7 @@ class PersistentSampler:
     importance-sampling evidence. Other options: n_effective, warmup_blocks, dynamic_ess, kernel ('tpcn'|'rwm'),
     max_correlation, max_steps, max_iterations, max_likelihood_calls, seed (None: fresh, kept in .options),
     posterior_size, checkpoint (a file path), flow_arch, flow_layers, flow_hidden, flow_epochs, flow_patience,
-    flow_max_rows, evidence_samples, progress (one line per iteration on stderr).
+    flow_max_rows, evidence_samples, progress (run()'s default: False, True for a tqdm bar, or a callable).
 
     The run writes a checkpoint after every iteration (to `checkpoint`, else a temporary file of this sampler):
     after Ctrl-C (KeyboardInterrupt), run() continues from the last completed iteration, bitwise as one run.
@@ -569,19 +623,27 @@ class PersistentSampler:
         """Runs (or continues) until the ESS at beta = 1 reaches n_total; returns the SmcResult (also .result).
 
         resume=True continues from the checkpoint of an interrupted run (or returns at once after a completed one);
-        resume=False starts afresh."""
+        resume=False starts afresh. progress (default: the constructor's, False): True shows a tqdm bar of the
+        iterations with beta, ESS, log Z and an ETA (the total is an estimate that the bar updates); a callable
+        f(iteration, estimated_iterations, beta, ess, log_z, ess_at_one) is called after every iteration. The
+        result is bitwise the same with or without progress. Warnings of the run (stopped before convergence,
+        the preconditioning flow's training) are flowprior.FlowpriorWarning (a RuntimeWarning) through Python's
+        warnings module, and kept in result.warnings."""
         options = dict(self.options)
         if n_total is not None:
             options["n_total"] = self.options["n_total"] = _integer("n_total", n_total, 1)
-        if progress is not None:
-            options["progress"] = bool(progress)
+        progress = options.pop("progress", False) if progress is None else progress
+        options.pop("progress", None)
+        callback, close = _progress_callback(progress, "smc", "it")
+        if callback is not None:
+            options["progress"] = callback
         if self._own_checkpoint is not None:
             options["checkpoint"] = self._own_checkpoint
         options["resume"] = bool(resume)
-        self.result = _fp.run_smc(self.likelihood, self.prior, threads=self.threads, **options)
-        if not self.result.converged:
-            warnings.warn(f"the persistent sampler stopped before convergence ({self.result.stop_reason})",
-                          RuntimeWarning, stacklevel=2)
+        try:
+            self.result = _fp.run_smc(self.likelihood, self.prior, threads=self.threads, **options)
+        finally:
+            close()
         return self.result
 
     def _need_result(self):

@@ -5,6 +5,7 @@
 #include <pybind11/stl.h>
 
 #include "bindings.hpp"
+#include "messages.hpp"
 #include "flowprior/core/error.hpp"
 #include "flowprior/emulator/design.hpp"
 #include "flowprior/emulator/emulator.hpp"
@@ -28,9 +29,16 @@ void bind_emulator(py::module_& m) {
                     o.gp.restarts = restarts;
                     o.gp.seed = seed;
                     o.threads = threads;
-                    py::gil_scoped_release release;
-                    return std::make_shared<Emulator>(Emulator::train(design, outputs, std::move(parameter_names),
-                                                                      std::move(output_names), o));
+                    const PythonMessages messages;  // warnings: flowprior.FlowpriorWarning, not stderr
+                    o.messages = messages.sinks();
+                    std::shared_ptr<Emulator> emulator;
+                    {
+                      py::gil_scoped_release release;
+                      emulator = std::make_shared<Emulator>(Emulator::train(design, outputs, std::move(parameter_names),
+                                                                            std::move(output_names), o));
+                    }
+                    warn_in_python(messages.take_warnings());
+                    return emulator;
                   },
                   py::arg("design"), py::arg("outputs"), py::arg("parameter_names"), py::arg("output_names"),
                   py::kw_only(), py::arg("kernel") = "matern52", py::arg("components") = 0,

@@ -13,6 +13,7 @@
 
 #include "bindings.hpp"
 #include "interrupt.hpp"
+#include "messages.hpp"
 #include "flowprior/core/error.hpp"
 #include "flowprior/sampler/ensemble.hpp"
 #include "flowprior/sampler/hdf_backend.hpp"
@@ -26,6 +27,7 @@ class EnsembleRun {
       : target_(std::move(target)), options_(std::move(options)) {
     options_.progress = false;  // progress goes to Python (tqdm or a callback), not to the process's stderr
     options_.interrupt = python_interrupt_check();
+    options_.messages = messages_.sinks();  // warnings: flowprior.FlowpriorWarning after each call
     sampler_ = std::make_unique<EnsembleSampler>(options_);
     chain_.names = target_.density->names();
   }
@@ -92,6 +94,7 @@ class EnsembleRun {
         state = EnsembleSampler(o).start(*density, initial);
       }
     }
+    warn_in_python(messages_.take_warnings(), 3);  // at the caller of run_mcmc (through EnsembleSampler._start)
     state.step = chain_.steps;
     state.accepted = chain_.steps > 0 ? chain_.accepted : VectorXd::Zero(initial.rows());
     if (chain_.steps == 0) chain_.reset(static_cast<int>(initial.rows()), static_cast<int>(initial.cols()));
@@ -115,7 +118,7 @@ class EnsembleRun {
     Clock::time_point last = Clock::now();
     auto report = [&](Index done, double acceptance) {
       py::gil_scoped_acquire gil;
-      progress(done - first, steps, acceptance);
+      progress(done - first, steps, py::arg("acceptance") = acceptance);
     };
     try {
       py::gil_scoped_release release;
@@ -141,6 +144,7 @@ class EnsembleRun {
     }
     chain_.trim();
     if (writer_) writer_->flush();
+    warn_in_python(messages_.take_warnings());
   }
 
   void reset() {
@@ -173,6 +177,7 @@ class EnsembleRun {
 
  private:
   DensityHandle target_;
+  PythonMessages messages_;  // before options_, whose sinks share its state
   EnsembleOptions options_;
   std::unique_ptr<EnsembleSampler> sampler_;
   Chain chain_;

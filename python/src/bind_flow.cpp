@@ -8,6 +8,7 @@
 #include "bindings.hpp"
 #include "callable_density.hpp"
 #include "interrupt.hpp"
+#include "messages.hpp"
 #include "points.hpp"
 #include "flowprior/core/error.hpp"
 #include "flowprior/density/defensive_mixture.hpp"
@@ -24,18 +25,27 @@ using FlowPtr = std::shared_ptr<FlowOnBox>;
 
 // The same steps, checks and options as run_train in src/cli/cmd_flow.cpp, so that the same data and seed give
 // the same flow file bit for bit (apart from the measured wall_seconds).
-FlowPtr train(Samples raw, const Box& box, const FlowTrainSettings& a) {
+// progress: a Python callable f(epoch, max_epochs, loss=..., validation_loss=...) called after every epoch on
+// this thread (the GIL taken for the call alone), or null. Warnings are returned in *warnings, not printed.
+FlowPtr train(Samples raw, const Box& box, const FlowTrainSettings& a, const py::object* progress,
+              std::vector<std::string>* warnings) {
   const std::string source = "samples";
   Samples samples = raw.with_columns(box.names(), source);
   box.check_in_closed_box(samples.values, source);
   TrainOptions options = to_train_options(a);
   options.interrupt = python_interrupt_check();
+  options.messages.warning_sink = [](const std::string&) {};  // kept in the summary, raised by the caller
+  if (progress)
+    options.on_epoch = [progress](const TrainEpoch& e) {
+      py::gil_scoped_acquire gil;
+      (*progress)(e.epoch, e.max_epochs, py::arg("loss") = e.train_loss, py::arg("validation_loss") = e.validation_loss);
+    };
   if (options.loss != Loss::nll && !samples.has_log_density())
     throw Error(ErrorContext{.parameter = "log_density"},
                 "loss '" + a.loss + "' needs log_density (the target log-density of every sample); "
                 "pass it or use loss='nll'");
   auto flow = std::make_shared<FlowOnBox>();
-  train_flow(samples, box, options, *flow);
+  *warnings = train_flow(samples, box, options, *flow).warnings;
   return flow;
 }
 
@@ -154,7 +164,7 @@ void bind_flow(py::module_& m) {
            const std::string& loss, int layers, int hidden, int hidden_layers, int bins, double tail_bound,
            int epochs, int batch, double lr, int patience, double validation, double clip,
            std::optional<std::uint64_t> seed_or_none,
-           bool use_weights, int threads, bool progress) {
+           bool use_weights, int threads, const py::object& progress) {
           Samples raw;
           raw.names = names ? *names : box.names();
           if (static_cast<Index>(raw.names.size()) != values.cols())
@@ -171,15 +181,28 @@ void bind_flow(py::module_& m) {
                                  .hidden_layers = hidden_layers, .bins = bins, .tail_bound = tail_bound,
                                  .epochs = epochs, .batch = batch, .patience = patience, .threads = threads,
                                  .lr = lr, .validation = validation, .clip = clip, .seed = seed,
-                                 .use_weights = use_weights, .progress = progress};
+                                 .use_weights = use_weights,
+                                 .progress = py::isinstance<py::bool_>(progress) && progress.cast<bool>()};
+          if (!progress.is_none() && !py::isinstance<py::bool_>(progress) && !is_callback(progress))
+            throw py::type_error("train_flow: progress must be True, False or a callable f(epoch, max_epochs, "
+                                 "loss, validation_loss), not " + std::string(py::repr(progress)));
           // Through Python's warnings module (filterable, capturable), not the process's stderr.
           for (const auto& name : raw.names)
             if (std::find(box.names().begin(), box.names().end(), name) == box.names().end()) {
               const std::string message = "train_flow: column '" + name + "' is not a parameter of the box; ignored";
               if (PyErr_WarnEx(PyExc_UserWarning, message.c_str(), 1) != 0) throw py::error_already_set();
             }
-          py::gil_scoped_release release;
-          return train(std::move(raw), box, a);
+          std::vector<std::string> warnings;
+          FlowPtr flow;
+          const py::object* callback = is_callback(progress) ? &progress : nullptr;
+          {
+            py::gil_scoped_release release;
+            flow = train(std::move(raw), box, a, callback, &warnings);
+          }
+          // FlowpriorWarning through Python's warnings module, pointing at the caller of flowprior.train_flow (two
+          // Python wrappers: signatures.with_signature and samplers.with_progress)
+          warn_in_python(warnings, 3);
+          return flow;
         },
         py::arg("samples"), py::arg("box"), py::kw_only(), py::arg("names") = py::none(),
         py::arg("weights") = py::none(), py::arg("log_density") = py::none(), py::arg("arch") = kDefaults.arch,
@@ -189,7 +212,7 @@ void bind_flow(py::module_& m) {
         py::arg("batch") = kDefaults.batch, py::arg("lr") = kDefaults.lr, py::arg("patience") = kDefaults.patience,
         py::arg("validation") = kDefaults.validation, py::arg("clip") = kDefaults.clip,
         py::arg("seed") = kDefaults.seed, py::arg("use_weights") = kDefaults.use_weights,
-        py::arg("threads") = kDefaults.threads, py::arg("progress") = false,
+        py::arg("threads") = kDefaults.threads, py::arg("progress") = py::bool_(false),
         "Trains a flow prior on samples (n, d) inside a box, as `flowprior flow train` with the same options and "
         "defaults (default_train_settings()).\n\n"
         "samples: (n, d) float array, one sample per row, in the box's units; names: column names when they differ "
@@ -199,7 +222,11 @@ void bind_flow(py::module_& m) {
         "options (nsf); epochs: at most this many; batch: minibatch rows; lr: Adam learning rate; patience: "
         "epochs without a better validation loss before stopping; validation: held-out fraction; clip: gradient "
         "norm clip; seed: int (None: a fresh one, recorded in flow.training); threads: gradient threads (same "
-        "result for any number); progress: one line per epoch on stderr. Ctrl-C stops training with "
+        "result for any number); progress: False, True (a tqdm bar with the loss and an ETA when tqdm is installed, "
+        "else one line per epoch on sys.stderr) or a callable f(epoch, max_epochs, loss, validation_loss) called "
+        "after every epoch (max_epochs is the limit; early stopping may end training sooner); the flow is bitwise "
+        "the same whatever progress is. Warnings of the training (weak data, values on a bound) are "
+        "flowprior.FlowpriorWarning through Python's warnings module. Ctrl-C stops training with "
         "KeyboardInterrupt within about 20 ms of the current minibatch.");
 }
 

@@ -5,6 +5,7 @@
 
 #include "bindings.hpp"
 #include "interrupt.hpp"
+#include "messages.hpp"
 #include "flowprior/core/error.hpp"
 #include "flowprior/core/evaluator.hpp"
 #include "flowprior/sampler/diagnostics.hpp"
@@ -55,6 +56,8 @@ Chain run_ensemble(const DensityHandle& target, const MatrixXd& initial, Index s
   options.progress = progress;
   options.require_two_walkers_per_dim = require_two_walkers_per_dim;
   options.interrupt = python_interrupt_check();
+  const PythonMessages messages;
+  options.messages = messages.sinks();
   const std::shared_ptr<const LogDensity> density = target.density;  // alive while the GIL is released
   Chain chain;
   EnsembleSummary run_summary;
@@ -64,6 +67,7 @@ Chain run_ensemble(const DensityHandle& target, const MatrixXd& initial, Index s
     chain = sampler.run(*density, initial, steps);
     run_summary = sampler.summary();
   }
+  warn_in_python(messages.take_warnings());
   *summary = ensemble_summary_to_dict(run_summary);
   return chain;
 }
@@ -80,7 +84,8 @@ T option_value(const std::string& key, const py::handle& value, const char* acce
   }
 }
 
-PersistentOptions smc_options(const py::kwargs& kw) {
+// progress: True/False (the command line's status lines on stderr) or a callable, returned in *callback.
+PersistentOptions smc_options(const py::kwargs& kw, py::object* callback) {
   PersistentOptions o;
   o.progress = false;
   std::string kernel;
@@ -107,7 +112,9 @@ PersistentOptions smc_options(const py::kwargs& kw) {
     else if (key == "posterior_size") o.posterior_size = option_value<Index>(key, value, kInt);
     else if (key == "checkpoint") o.checkpoint = option_value<std::string>(key, value, "a file path (str)");
     else if (key == "resume") o.resume = option_value<bool>(key, value, kBool);
-    else if (key == "progress") o.progress = option_value<bool>(key, value, kBool);
+    else if (key == "progress" && is_callback(py::reinterpret_borrow<py::object>(value)))
+      *callback = py::reinterpret_borrow<py::object>(value);
+    else if (key == "progress") o.progress = option_value<bool>(key, value, "True, False or a callable");
     else if (key == "flow_arch") o.flow_arch = option_value<std::string>(key, value, "'maf', 'nsf' or 'realnvp'");
     else if (key == "flow_layers") o.flow_layers = option_value<int>(key, value, kInt);
     else if (key == "flow_hidden") o.flow_hidden = option_value<int>(key, value, kInt);
@@ -268,6 +275,7 @@ void bind_sampler(py::module_& m) {
       .def_readonly("stop_reason", &SmcResult::stop_reason, "'converged', 'max_iterations' or 'max_likelihood_calls'.")
       .def_readonly("likelihood_calls", &SmcResult::likelihood_calls, "Number of likelihood evaluations (points).")
       .def_readonly("wall_seconds", &SmcResult::wall_seconds, "Wall-clock seconds of the run (summed over resumed runs).")
+      .def_readonly("warnings", &SmcResult::warnings, "Warnings of the run (list of str): not converged, the preconditioning flow's training; raised as flowprior.FlowpriorWarning when the run ends.")
       .def_property_readonly("iterations", [](const SmcResult& r) {
         py::dict d;
         auto column = [&r](auto field) {
@@ -311,19 +319,38 @@ void bind_sampler(py::module_& m) {
             throw Error(ErrorContext{.parameter = "log_likelihood"},
                         "has " + std::to_string(likelihood.density->dim()) + " parameters, the prior " +
                             std::to_string(prior.density->dim()));
-          const PersistentOptions options = smc_options(kw);
+          py::object progress = py::none();
+          PersistentOptions options = smc_options(kw, &progress);
+          // Warnings reach Python's warnings module (SmcResult.warnings keeps them too), never the process's stderr.
+          const PythonMessages messages;
+          options.messages.warning_sink = messages.sinks().warning_sink;
+          if (!progress.is_none())
+            options.on_iteration = [&progress](const SmcProgress& p) {
+              py::gil_scoped_acquire gil;  // on this thread, between iterations, for the call alone
+              progress(p.record.iteration, p.estimated_iterations, py::arg("beta") = p.record.beta,
+                       py::arg("ess") = p.record.ess, py::arg("log_z") = p.record.log_z,
+                       py::arg("ess_at_one") = p.ess_at_one);
+            };
           // Shared copies: alive while the GIL is released, whatever Python does with its handles.
           const std::shared_ptr<const LogDensity> like = likelihood.density, prior_density = prior.density;
           const auto sample = prior.sample;
           const Box box = *prior.box;
-          py::gil_scoped_release release;
-          InterruptibleEvaluator evaluator(threads, options.interrupt);
-          const PriorModel model{*prior_density, box, sample};
-          return PersistentSampler(options).run(model, *like, evaluator);
+          SmcResult result;
+          {
+            py::gil_scoped_release release;
+            InterruptibleEvaluator evaluator(threads, options.interrupt);
+            const PriorModel model{*prior_density, box, sample};
+            result = PersistentSampler(options).run(model, *like, evaluator);
+          }
+          warn_in_python(result.warnings);
+          return result;
         },
         py::arg("log_likelihood"), py::arg("prior"), py::kw_only(), py::arg("threads") = 1,
         "Persistent-sampling SMC: log_likelihood and prior are Density objects; options as PersistentOptions "
-        "(n_active, n_effective, n_total, precondition, kernel, seed, ...).");
+        "(n_active, n_effective, n_total, precondition, kernel, seed, ...). progress: False, True (the command "
+        "line's lines on stderr) or a callable f(iteration, estimated_iterations, beta=, ess=, log_z=, "
+        "ess_at_one=) called after every iteration (the result is bitwise the same). Warnings (not converged, the "
+        "preconditioning flow's training) are flowprior.FlowpriorWarning, also kept in SmcResult.warnings.");
 }
 
 }  // namespace flowprior::python

@@ -2,6 +2,7 @@
 #include <pybind11/pybind11.h>
 
 #include "bindings.hpp"
+#include "messages.hpp"
 #include "flowprior/core/error.hpp"
 
 namespace flowprior::python {
@@ -20,6 +21,7 @@ PYBIND11_MODULE(_flowprior, m) {
   auto error = pybind11::register_exception<flowprior::Error>(m, "Error", PyExc_RuntimeError);
   error.doc() = "An error of the C++ core (a RuntimeError), with the command line's message: file, line, key or "
                 "parameter where they apply.";
+  fpy::bind_messages(m);  // flowprior.FlowpriorWarning, before anything that warns
   fpy::bind_core(m);
   fpy::bind_flow(m);
   fpy::bind_emulator(m);

@@ -77,11 +77,12 @@ def main():
         if name.startswith("__"):
             continue
         if inspect.isclass(obj):
-            base = "RuntimeError" if issubclass(obj, Exception) else "object"
+            base = ("RuntimeWarning" if issubclass(obj, Warning) else "RuntimeError" if issubclass(obj, Exception)
+                    else "object")
             lines.append(f"class {name}({base}):")
             doc = (obj.__doc__ or "").replace('"""', "'''").strip()
             lines.append(f'    """{doc}"""' if doc else "    ...")
-            if base == "RuntimeError":
+            if base in ("RuntimeError", "RuntimeWarning"):
                 lines.append("")
                 continue
             if not signatures(vars(obj).get("__init__", None)) if "__init__" in vars(obj) else True:

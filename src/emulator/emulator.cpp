@@ -103,7 +103,7 @@ Emulator Emulator::train(const MatrixXd& design, const MatrixXd& outputs, std::v
   RowVectorXd scale = (centred.colwise().squaredNorm() / static_cast<double>(n - 1)).cwiseSqrt();
   for (int j = 0; j < m; ++j) {
     if (!(scale[j] > 0.0)) {
-      warn("emulator: output '" + e.output_names_[static_cast<std::size_t>(j)] +
+      options.messages.warn("emulator: output '" + e.output_names_[static_cast<std::size_t>(j)] +
            "' is constant over the design; it is predicted as that constant with zero emulator variance");
       scale[j] = 1.0;
     }

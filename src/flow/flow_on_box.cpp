@@ -70,13 +70,15 @@ TrainSummary train_flow(const Samples& samples, const Box& box, const TrainOptio
   Samples s = samples.with_columns(box.names(), source);
   s.validate(source);
   box.check_in_closed_box(s.values, source);
-  check_training_data(s, source);  // degenerate data are refused before any work (flow/training_data.hpp)
+  std::vector<std::string> warnings;  // to the summary and options.messages
+  check_training_data(s, source, &warnings);  // degenerate data are refused before any work (flow/training_data.hpp)
   s.weights = rescaled_weights(s.weights, source);
   const std::size_t nudged = box.nudge_into_interior(s.values, Box::kDefaultMargin);
   if (nudged > 0)
-    warn("train_flow: moved " + std::to_string(nudged) +
-         " value(s) lying exactly on a bound inside the box by " + std::to_string(Box::kDefaultMargin) +
-         " x width");
+    warnings.push_back("train_flow: moved " + std::to_string(nudged) +
+                       " value(s) lying exactly on a bound inside the box by " + std::to_string(Box::kDefaultMargin) +
+                       " x width");
+  for (const std::string& w : warnings) options.messages.warn(w);
   MatrixXd u;
   VectorXd log_du_dx;
   box.to_unbounded(s.values, u, log_du_dx);
@@ -92,6 +94,7 @@ TrainSummary train_flow(const Samples& samples, const Box& box, const TrainOptio
   result.box = box;
   TrainSummary summary = train_flow_unbounded(u, s.weights, log_density, options, result.flow, false);
   summary.nudged_to_interior = nudged;
+  summary.warnings.insert(summary.warnings.begin(), warnings.begin(), warnings.end());
   // A training that never saw a finite loss (e.g. a learning rate far too large) gives a flow that is no flow:
   // an error, so that no command writes it (issue 19).
   if (summary.stop_reason == "non-finite loss" || !std::isfinite(summary.best_validation_loss))

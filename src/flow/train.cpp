@@ -162,12 +162,15 @@ TrainSummary train_flow_unbounded(const MatrixXd& u, const VectorXd& weights, co
   std::vector<Index> train_idx(order.begin() + n_val, order.end());
   std::sort(val_idx.begin(), val_idx.end());
   std::sort(train_idx.begin(), train_idx.end());
+  std::vector<std::string> early_warnings;  // before the summary exists
   if (n_val > 0) {
     double wv = 0, wt = 0;
     for (Index i : val_idx) wv += w(i);
     for (Index i : train_idx) wt += w(i);
     if (!(wv > 0) || !(wt > 0)) {  // all weight on one side: validate on the training rows instead
-      warn("train_flow: validation or training rows carry zero total weight; early stopping on the training loss");
+      early_warnings.push_back(
+          "train_flow: validation or training rows carry zero total weight; early stopping on the training loss");
+      options.messages.warn(early_warnings.back());
       train_idx = order;
       std::sort(train_idx.begin(), train_idx.end());
       val_idx.clear();
@@ -231,6 +234,7 @@ TrainSummary train_flow_unbounded(const MatrixXd& u, const VectorXd& weights, co
   TrainSummary summary;
   summary.train_rows = static_cast<Index>(train_idx.size());
   summary.validation_rows = n_val;
+  summary.warnings = std::move(early_warnings);
   summary.best_validation_loss = std::numeric_limits<double>::infinity();
   bool have_best = false;
   int since_best = 0;
@@ -291,8 +295,9 @@ TrainSummary train_flow_unbounded(const MatrixXd& u, const VectorXd& weights, co
     if (options.progress) {
       std::ostringstream line;
       line << "epoch " << epoch << " train " << train_loss << " validation " << val_loss;
-      status(line.str());
+      options.messages.status(line.str());
     }
+    bool stop = false;
     if (std::isfinite(val_loss) && (!have_best || val_loss < summary.best_validation_loss)) {
       have_best = true;
       summary.best_validation_loss = val_loss;
@@ -301,8 +306,18 @@ TrainSummary train_flow_unbounded(const MatrixXd& u, const VectorXd& weights, co
       since_best = 0;
     } else if (++since_best >= options.patience) {
       summary.stop_reason = "patience";
-      break;
+      stop = true;
     }
+    if (options.on_epoch)  // observes only: nothing above depends on it
+      options.on_epoch(TrainEpoch{.epoch = epoch,
+                                  .max_epochs = options.max_epochs,
+                                  .train_loss = train_loss,
+                                  .validation_loss = val_loss,
+                                  .best_validation_loss = summary.best_validation_loss,
+                                  .best_epoch = summary.best_epoch,
+                                  .patience_left = std::max(0, options.patience - since_best),
+                                  .stopping = stop || epoch == options.max_epochs});
+    if (stop) break;
   }
   // The best weights, not the last (the initial identity flow when no epoch was finite).
   flow.set_params(best_params);

@@ -19,7 +19,7 @@ VectorXd rescaled_weights(const VectorXd& weights, const std::string& source) {
   return weights / largest;
 }
 
-void check_training_data(const Samples& samples, const std::string& source) {
+void check_training_data(const Samples& samples, const std::string& source, std::vector<std::string>* warnings) {
   const Index n = samples.values.rows(), d = samples.values.cols();
   if (n < 2)
     throw Error(ErrorContext{.file = source},
@@ -50,9 +50,12 @@ void check_training_data(const Samples& samples, const std::string& source) {
     throw Error(ErrorContext{.file = source, .parameter = "weight"},
                 std::string("effective sample size ") + buf + " for " + std::to_string(d) +
                     " parameters: the weights put (almost) everything on too few samples to train a flow");
-  if (ess < 100)
-    warn("flow training: " + source + ": effective sample size of the weights is only " + buf + " (of " +
-         std::to_string(n) + " samples); the flow will mostly learn their noise");
+  if (ess < 100) {
+    const std::string message = "flow training: " + source + ": effective sample size of the weights is only " +
+                                buf + " (of " + std::to_string(n) + " samples); the flow will mostly learn their noise";
+    if (warnings) warnings->push_back(message);
+    else warn(message);
+  }
 }
 
 }  // namespace flowprior

@@ -153,7 +153,7 @@ EnsembleState EnsembleSampler::start(const LogDensity& target, const MatrixXd& i
   if (minus_inf == state.log_prob.size())
     throw Error("initial state: every walker has log-probability -inf (outside the support); start inside it");
   if (minus_inf > 0)
-    warn(std::to_string(minus_inf) + " walkers start at log-probability -inf; they move at their first finite proposal");
+    options_.messages.warn(std::to_string(minus_inf) + " walkers start at log-probability -inf; they move at their first finite proposal");
   state.accepted = VectorXd::Zero(initial_positions.rows());
 
   if (options_.burn_in > 0) {
@@ -186,7 +186,7 @@ EnsembleState EnsembleSampler::start(const LogDensity& target, const MatrixXd& i
         state.log_prob(i) = seen[chosen[i]].first;
       }
     } else {
-      warn("burn-in: fewer unique points than walkers; the second half continues from the current walkers");
+      options_.messages.warn("burn-in: fewer unique points than walkers; the second half continues from the current walkers");
     }
     for (Index s = 0; s < second; ++s) {
       if (options_.interrupt) options_.interrupt();

@@ -1,6 +1,7 @@
 #include "flowprior/sampler/persistent.hpp"
 #include "flowprior/core/stream_purpose.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -138,6 +139,48 @@ std::string fmt(double v, int precision = 4) {
   return buf;
 }
 
+// A warning once (the preconditioning flow may repeat one at every iteration: the first is kept).
+void add_warning(std::vector<std::string>& warnings, const std::string& message) {
+  if (warnings.size() < 20) warnings.push_back(message);
+}
+
+double first_beta(const SmcState& s) { return s.records.empty() ? 0.0 : s.records.front().beta; }
+
+// The estimate of SmcProgress::estimated_iterations (see persistent.hpp) and the call of on_iteration.
+void report_iteration(const PersistentOptions& o, const SmcState& s, const SmcIteration& rec, double beta_1,
+                      double ess_before) {
+  const double ess1 = s.weights.ess(1.0);
+  const double n_total = static_cast<double>(o.n_total);
+  const bool converged = s.beta >= 1.0 && ess1 >= n_total;
+  const bool at_limit = s.iteration >= o.max_iterations ||
+                        (o.max_likelihood_calls > 0 && s.likelihood_calls >= o.max_likelihood_calls);
+  double estimate = s.iteration;
+  if (!converged) {
+    const double per_block = static_cast<double>(o.n_active);
+    if (s.beta >= 1.0) {
+      const double gain = ess1 - ess_before > 1.0 ? ess1 - ess_before : per_block;
+      estimate += std::ceil((n_total - ess1) / gain);
+    } else {
+      // log beta grows about linearly in the iterations of the tempering; after it, the ESS at beta = 1 starts
+      // near n_effective and grows by at most n_active per block.
+      double tempering = 2.0 * s.iteration;
+      if (s.iteration >= 2 && beta_1 > 0 && s.beta > beta_1 && beta_1 < 1) {
+        const double f = std::log(s.beta / beta_1) / std::log(1.0 / beta_1);
+        tempering = 1.0 + (s.iteration - 1) / f;
+      }
+      estimate = std::max(estimate + 1, std::ceil(tempering)) +
+                 std::ceil(std::max(0.0, n_total - s.n_effective) / per_block);
+    }
+  }
+  const int total = static_cast<int>(std::clamp(estimate, static_cast<double>(s.iteration),
+                                                static_cast<double>(std::max(o.max_iterations, s.iteration))));
+  o.on_iteration(SmcProgress{.record = rec,
+                             .ess_at_one = ess1,
+                             .n_total = o.n_total,
+                             .estimated_iterations = converged || at_limit ? s.iteration : total,
+                             .stopping = converged || at_limit});
+}
+
 }  // namespace
 
 SmcResult PersistentSampler::run(const PriorModel& prior, const LogDensity& likelihood, Evaluator& evaluator) const {
@@ -167,7 +210,7 @@ SmcResult PersistentSampler::run(const PriorModel& prior, const LogDensity& like
       throw Error(ErrorContext{.file = o.checkpoint},
                   "checkpoint belongs to another run (seed, dimension or n_active differ)");
     if (flow && !s.flow_state.empty()) flow->restore(s.flow_state);
-    if (o.progress) status("smc: resumed from " + o.checkpoint + " at iteration " + std::to_string(s.iteration));
+    if (o.progress) o.messages.status("smc: resumed from " + o.checkpoint + " at iteration " + std::to_string(s.iteration));
   } else {
     s.seed = o.seed;
     s.dim = d;
@@ -213,7 +256,7 @@ SmcResult PersistentSampler::run(const PriorModel& prior, const LogDensity& like
                   " prior particles has a finite likelihood; widen the warm-up (more particles) or the prior");
   }
 
-  SmcResult result;
+  SmcResult result;  // warnings gathered on the way; the rest filled at the end
   std::string stop_reason = "max_iterations";
   const double r0 = [&] {  // unique fraction of n_active multinomial draws from n_effective equal weights
     const double ne = o.n_effective, k = static_cast<double>(o.n_active);
@@ -261,6 +304,7 @@ SmcResult PersistentSampler::run(const PriorModel& prior, const LogDensity& like
       const auto info = flow->train(u_train, w_train, stream_id({kFlowTrain, static_cast<std::uint64_t>(it)}));
       rec.flow_validation_loss = info.validation_loss;
       rec.flow_epochs = info.epochs;
+      for (const std::string& w : info.warnings) add_warning(result.warnings, "iteration " + std::to_string(it) + ": " + w);
     }
 
     // Resample the active population from all stored particles.
@@ -313,6 +357,7 @@ SmcResult PersistentSampler::run(const PriorModel& prior, const LogDensity& like
     rec.scale = ms.scale;
     rec.correlation = ms.correlation;
 
+    const double ess_before = o.on_iteration ? s.weights.ess(1.0) : 0.0;  // observes only
     // Store the block (its Z is the estimate at its beta from the earlier blocks).
     s.weights.add_block(state.log_like, s.beta, rec.log_z);
     const Index old = s.u.rows();
@@ -327,7 +372,7 @@ SmcResult PersistentSampler::run(const PriorModel& prior, const LogDensity& like
     if (flow) s.flow_state = flow->state();
 
     if (o.progress)
-      status("smc: iter " + std::to_string(it) + "  beta " + fmt(s.beta) + "  ESS " + fmt(rec.ess, 5) + "  logZ " +
+      o.messages.status("smc: iter " + std::to_string(it) + "  beta " + fmt(s.beta) + "  ESS " + fmt(rec.ess, 5) + "  logZ " +
              fmt(rec.log_z, 6) + "  acc " + fmt(rec.acceptance, 3) + "  steps " + std::to_string(rec.steps) + "  scale " + fmt(rec.scale, 3) + "  rho " + fmt(rec.correlation, 2) +
              "  calls " + std::to_string(s.likelihood_calls));
     if (!o.checkpoint.empty()) {
@@ -336,6 +381,7 @@ SmcResult PersistentSampler::run(const PriorModel& prior, const LogDensity& like
       copy_time.wall_seconds += elapsed;
       save_checkpoint(o.checkpoint, copy_time);
     }
+    if (o.on_iteration) report_iteration(o, s, rec, first_beta(s), ess_before);
   }
   if (s.iteration >= o.max_iterations && s.beta >= 1.0 && s.weights.ess(1.0) >= static_cast<double>(o.n_total))
     stop_reason = "converged";
@@ -415,8 +461,13 @@ SmcResult PersistentSampler::run(const PriorModel& prior, const LogDensity& like
   result.log_z_method = use_is ? "importance" : "persistent";
   result.wall_seconds =
       s.wall_seconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!result.converged)
+    add_warning(result.warnings, "the persistent sampler stopped before convergence (" + stop_reason + " after " +
+                                     std::to_string(s.iteration) + " iterations, ESS " + fmt(result.ess, 5) +
+                                     " at beta = 1 of n_total " + std::to_string(o.n_total) + ")");
+  for (const std::string& w : result.warnings) o.messages.warn(w);
   if (o.progress)
-    status("smc: " + stop_reason + " after " + std::to_string(s.iteration) + " iterations, log Z = " +
+    o.messages.status("smc: " + stop_reason + " after " + std::to_string(s.iteration) + " iterations, log Z = " +
            fmt(result.log_z, 7) + " +- " + fmt(result.log_z_err, 2) + " (" + result.log_z_method +
            (use_is ? "; persistent " + fmt(result.log_z_ps, 7) + " +- " + fmt(result.log_z_ps_err, 2) : std::string()) +
            "), ESS " + fmt(result.ess, 5) + ", " +

@@ -23,6 +23,8 @@ class FlowMap : public LatentMap {
     train_ = to_train_options(s);  // validates the flow configuration
     config_ = train_.flow;
     train_.interrupt = o.interrupt;
+    train_.messages.status_sink = o.messages.status_sink;
+    train_.messages.warning_sink = [](const std::string&) {};  // returned in TrainInfo; the sampler reports them
   }
 
   TrainInfo train(const MatrixXd& u, const VectorXd& weights, std::uint64_t seed) override {
@@ -30,7 +32,7 @@ class FlowMap : public LatentMap {
     o.seed = seed;
     o.batch_size = static_cast<int>(std::clamp<Index>(u.rows() / 4, 32, 512));
     const TrainSummary s = train_flow_unbounded(u, weights, VectorXd(), o, flow_, flow_.dim() > 0);
-    return {s.best_validation_loss, s.epochs};
+    return {s.best_validation_loss, s.epochs, s.warnings};
   }
   void to_latent(const MatrixXd& u, MatrixXd& theta, VectorXd& log_det) const override {
     flow_.to_latent(u, theta, log_det);

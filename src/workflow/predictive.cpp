@@ -308,7 +308,7 @@ json write_posterior_predictive(const AnalysisConfig& config, const std::string&
   return result;
 }
 
-json run_posterior_predictive(const AnalysisConfig& config, const std::string& folder) {
+json run_posterior_predictive(const AnalysisConfig& config, const std::string& folder, const Messages& messages) {
   try {
     PredictiveOptions options;
     options.seed = stream_id({config.seed, purpose_id(StreamPurpose::predictive)});
@@ -328,7 +328,7 @@ json run_posterior_predictive(const AnalysisConfig& config, const std::string& f
     }
     return compact;
   } catch (const std::exception& e) {
-    warn(std::string("posterior predictive not computed: ") + e.what() + "; the results are unaffected");
+    messages.warn(std::string("posterior predictive not computed: ") + e.what() + "; the results are unaffected");
     return json{{"error", e.what()}};
   }
 }

@@ -540,7 +540,7 @@ ReportResult write_report(const std::string& folder, const std::string& out_file
   return result;
 }
 
-void write_run_report(const std::string& folder, const std::string& config_source) {
+void write_run_report(const std::string& folder, const std::string& config_source, const Messages& messages) {
   try {
     if (!config_source.empty()) {
       std::ifstream in(config_source);
@@ -549,9 +549,9 @@ void write_run_report(const std::string& folder, const std::string& config_sourc
       if (in) write_file_atomically((fs::path(folder) / "config.toml").string(), ss.str());
     }
     const ReportResult r = write_report(folder);
-    status("report: " + r.path + " (trust: " + r.answer + ")");
+    messages.status("report: " + r.path + " (trust: " + r.answer + ")");
   } catch (const std::exception& e) {
-    warn(std::string("report not written: ") + e.what() + "; the results are unaffected");
+    messages.warn(std::string("report not written: ") + e.what() + "; the results are unaffected");
   }
 }
 

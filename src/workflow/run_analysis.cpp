@@ -31,11 +31,11 @@ void run_plots(const RunOptions& options, const std::string& folder) {
   if (!fs::exists("/usr/bin/python3")) return;
   const std::string probe = "/usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1";
   if (std::system(probe.c_str()) != 0) {
-    warn("plots skipped: /usr/bin/python3 has no matplotlib");
+    options.evaluation.messages.warn("plots skipped: /usr/bin/python3 has no matplotlib");
     return;
   }
   const std::string cmd = "/usr/bin/python3 '" + options.plot_script + "' '" + folder + "' >/dev/null";
-  if (std::system(cmd.c_str()) != 0) warn("plotting failed (" + cmd + "); the results are unaffected");
+  if (std::system(cmd.c_str()) != 0) options.evaluation.messages.warn("plotting failed (" + cmd + "); the results are unaffected");
 }
 
 }  // namespace
@@ -67,7 +67,8 @@ AnalysisResult run_analysis(const AnalysisConfig& original_config, const RunOpti
   fs::create_directories(probe.folder());
   // Models build what they need in the run folder first (the built-in model's emulators).
   const std::map<std::string, EmulatorRecord> emulators = prepare_models(
-      config, PrepareContext{probe.folder(), probe.threads(), probe.seed(StreamPurpose::model_emulators), false});
+      config, PrepareContext{probe.folder(), probe.threads(), probe.seed(StreamPurpose::model_emulators), false,
+                             options.evaluation.messages});
   RunContext ctx(config, options);
   AnalysisResult& result = ctx.result;
   result.config = config.source;
@@ -103,7 +104,7 @@ AnalysisResult run_analysis(const AnalysisConfig& original_config, const RunOpti
 
   write_file_atomically(workflow_detail::path_in(ctx.folder(), "summary.json"), result.to_json().dump(2) + "\n");
   run_plots(options, ctx.folder());
-  write_run_report(ctx.folder(), config.source);
+  write_run_report(ctx.folder(), config.source, options.evaluation.messages);
   return result;
 }
 

@@ -123,7 +123,7 @@ std::shared_ptr<const FlowPrior> hand_over_flow(const AnalysisConfig& config, co
   std::string stops;
   for (const auto& s : summaries)
     stops += (stops.empty() ? "" : ", ") + std::to_string(s.epochs) + " (" + s.stop_reason + ")";
-  status("flow for stage '" + stage + "': " +
+  options.messages.status("flow for stage '" + stage + "': " +
          (summaries.size() > 1 ? std::to_string(summaries.size()) + " flows, epochs " + stops
                                : std::to_string(summary.epochs) + " epochs, stop: " + summary.stop_reason));
   save_flow_members_file(file, members);  // atomic (core/output_file.hpp): a killed run leaves no half-written flow
@@ -252,7 +252,7 @@ Sequence RunContext::run_sequence(std::vector<StageConfig> configs, StreamPurpos
     if (!sc.posterior_file.empty()) {  // an earlier posterior from elsewhere: read, not sampled
       ImportedPosterior imported = import_posterior(sc.name, sc.posterior_file, sc.discard, sc.sampler.thin,
                                                     sub_box(config_.box, sc.parameters), seed(stage, k));
-      status("stage '" + sc.name + "': " + imported.run.stop_reason + " (" +
+      options_.evaluation.messages.status("stage '" + sc.name + "': " + imported.run.stop_reason + " (" +
              std::to_string(imported.run.particles.size()) + " samples)");
       save_run(imported.run, folder_);
       out.imported_flow = imported.flow;

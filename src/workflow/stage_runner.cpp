@@ -60,15 +60,19 @@ RunOutput run_smc(const RunRequest& q, const Box& box, Evaluator& evaluator) {
   if (o.precondition) o.mutation.kernel = MutationKernel::tpcn;
   o.max_iterations = q.sampler.max_iterations;
   o.seed = q.seed;
-  o.progress = true;  // one line per SMC iteration on stderr: long runs show where they are
+  // One status line per SMC iteration: long runs show where they are (unless a progress callback shows it).
+  o.progress = !q.evaluation.smc_progress;
   o.interrupt = q.evaluation.interrupt;
+  o.messages.status_sink = q.evaluation.messages.status_sink;
+  o.messages.warning_sink = [&q](const std::string& m) { q.evaluation.messages.warn("run '" + q.name + "': " + m); };
+  if (q.evaluation.smc_progress)
+    o.on_iteration = [&q](const SmcProgress& p) { q.evaluation.smc_progress(q.name, p); };
   if (q.sampler.checkpoint) {
     o.checkpoint = path_in(q.folder, q.name + ".checkpoint");
     o.resume = true;
   }
   PriorModel prior{*q.prior.density, box, q.prior.sample};
   const SmcResult r = PersistentSampler(o).run(prior, *q.likelihood, evaluator);
-  if (!r.converged) warn("run '" + q.name + "': SMC stopped before convergence (" + r.stop_reason + ")");
   write_smc_hdf5(path_in(q.folder, q.name + ".h5"), r, smc_diagnostics(r));
   // Particles with zero weight (early warm-up blocks) carry nothing at beta = 1 and may have log L = -inf.
   std::vector<Index> keep;
@@ -105,6 +109,7 @@ RunOutput run_ensemble(const RunRequest& q, const Box& box, Evaluator& evaluator
   o.threads = q.evaluation.distributed() ? 1 : q.threads;
   o.burn_in = q.sampler.burn_in;
   o.interrupt = q.evaluation.interrupt;
+  o.messages = q.evaluation.messages;
   Rng rng(q.seed, stream_id({purpose_id(StreamPurpose::walker_start), 1}));
   MatrixXd start;
   if (q.sampler.start.size() == 0) {
@@ -273,10 +278,10 @@ void check_settings(const RunRequest& q) {
 RunOutput run_or_load(const RunRequest& q, const Box& box) {
   check_settings(q);
   if (run_is_finished(q.folder, q.name)) {
-    status("run '" + q.name + "': finished earlier, loaded from " + q.folder);
+    q.evaluation.messages.status("run '" + q.name + "': finished earlier, loaded from " + q.folder);
     return load(q.name, q.folder, box);
   }
-  status("run '" + q.name + "': " + to_string(q.sampler.kind) + " with " + q.prior.kind + " prior");
+  q.evaluation.messages.status("run '" + q.name + "': " + to_string(q.sampler.kind) + " with " + q.prior.kind + " prior");
   RunRequest run = q;
   run.likelihood = q.evaluation.named(q.likelihood, q.settings, q.folder);
   const std::unique_ptr<Evaluator> evaluator = q.evaluation.evaluator(q.threads);

@@ -24,13 +24,15 @@ import numpy as np
 import flowprior as fp
 
 mode, folder = sys.argv[1], sys.argv[2]
+seen = []
+progress = (lambda *values: seen.append(values[0])) if len(sys.argv) > 3 else False  # a progress callback on
 kept = {}
 try:
     if mode == "train_flow":
         x = np.random.default_rng(1).normal(size=(20000, 3)) * 0.5
         box = fp.Box(["a", "b", "c"], [-5.0] * 3, [5.0] * 3)
         print("READY", flush=True)
-        fp.train_flow(x, box, epochs=100000, patience=100000, seed=1)
+        fp.train_flow(x, box, epochs=100000, patience=100000, seed=1, progress=progress)
     elif mode == "ensemble":
         t = fp.target("gaussian", 4)
         backend = fp.HDFBackend(os.path.join(folder, "chain.h5"))
@@ -43,15 +45,16 @@ try:
                                        max_iterations=10 ** 6, seed=5,
                                        checkpoint=os.path.join(folder, "smc.checkpoint"))
         print("READY", flush=True)
-        sampler.run()
+        sampler.run(progress=progress)
     elif mode == "run":
         print("READY", flush=True)
-        fp.run(os.path.join(folder, "analysis.toml"), output=os.path.join(folder, "run"))
+        fp.run(os.path.join(folder, "analysis.toml"), output=os.path.join(folder, "run"), progress=progress)
     print("FINISHED", flush=True)
 except KeyboardInterrupt:
     print("INTERRUPTED", flush=True)
+    kept["progress_calls"] = len(seen)
     if mode == "ensemble":
-        kept = {"steps": sampler.iteration, "file_steps": backend.iteration}
+        kept.update(steps=sampler.iteration, file_steps=backend.iteration)
         # continue after the interrupt: the chain so far plus 25 steps is bitwise one uninterrupted run
         sampler.run_mcmc(None, 25)
         whole = fp.EnsembleSampler(t["likelihood"], t["box"], walkers=16, seed=3)
@@ -59,7 +62,7 @@ except KeyboardInterrupt:
         kept["continued_equal"] = bool(np.array_equal(whole.get_chain(), backend.get_chain()))
     elif mode == "smc":
         from flowprior import _flowprior as raw
-        kept = {"checkpoint": os.path.exists(os.path.join(folder, "smc.checkpoint"))}
+        kept["checkpoint"] = os.path.exists(os.path.join(folder, "smc.checkpoint"))
         # resume from the checkpoint for two more iterations, and the same two iterations in one run
         sampler.options["max_iterations"] = 3
         # a checkpoint after iteration k >= 3 stops at once; ask for k + 2 after reading k from a resumed run
@@ -75,11 +78,12 @@ except KeyboardInterrupt:
 '''
 
 
-def interrupt_child(tmp_path, mode, ready=lambda: True, settle=0.7):
+def interrupt_child(tmp_path, mode, ready=lambda: True, settle=0.7, progress=False):
     env = dict(os.environ, PYTHONWARNINGS="ignore")
     script = tmp_path / "child.py"
     script.write_text(CHILD)
-    child = subprocess.Popen([sys.executable, str(script), mode, str(tmp_path)], stdout=subprocess.PIPE,
+    child = subprocess.Popen([sys.executable, str(script), mode, str(tmp_path)] + (["progress"] if progress else []),
+                             stdout=subprocess.PIPE,
                              stderr=subprocess.DEVNULL, text=True, env=env)
     try:
         assert child.stdout.readline().strip() == "READY"
@@ -107,9 +111,11 @@ def interrupt_child(tmp_path, mode, ready=lambda: True, settle=0.7):
     return latency, kept
 
 
-def test_ctrl_c_stops_train_flow(tmp_path):
-    latency, _ = interrupt_child(tmp_path, "train_flow")
+@pytest.mark.parametrize("progress", [False, True])
+def test_ctrl_c_stops_train_flow(tmp_path, progress):
+    latency, kept = interrupt_child(tmp_path, "train_flow", progress=progress)
     assert latency < 1.0, latency
+    assert progress or kept["progress_calls"] == 0  # (the first epoch may not be over when the signal comes)
 
 
 def test_ctrl_c_stops_the_ensemble_and_keeps_the_chain(tmp_path):
@@ -119,9 +125,12 @@ def test_ctrl_c_stops_the_ensemble_and_keeps_the_chain(tmp_path):
     assert kept["continued_equal"], kept
 
 
-def test_ctrl_c_stops_the_smc_and_keeps_the_checkpoint(tmp_path):
-    latency, kept = interrupt_child(tmp_path, "smc", ready=lambda: (tmp_path / "smc.checkpoint").exists())
+@pytest.mark.parametrize("progress", [False, True])
+def test_ctrl_c_stops_the_smc_and_keeps_the_checkpoint(tmp_path, progress):
+    latency, kept = interrupt_child(tmp_path, "smc", ready=lambda: (tmp_path / "smc.checkpoint").exists(),
+                                    progress=progress)
     assert latency < 1.0, latency
+    assert (kept["progress_calls"] > 0) == progress
     assert kept["checkpoint"] and kept["iterations_before"] >= 1, kept
     assert kept["iterations_after"] == kept["iterations_before"] + 2 and kept["resumed_equal"], kept
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "flowprior/core/messages.hpp"
 #include "flowprior/emulator/gaussian_process.hpp"
 
 namespace flowprior {
@@ -21,6 +22,7 @@ struct EmulatorOptions {
   bool noise_in_prediction = false;
   GpFitOptions gp;                  // gp.kernel is overwritten by `kernel`
   int threads = 1;                  // fits of (component, restart) pairs run as fixed tasks on this many threads
+  Messages messages;                // warnings (a constant output); empty sink: stderr
 };
 
 struct EmulatorSummary {

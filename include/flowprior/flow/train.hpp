@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "flowprior/core/messages.hpp"
 #include "flowprior/flow/flow.hpp"
 
 namespace flowprior {
@@ -13,6 +14,18 @@ namespace flowprior {
 enum class Loss { nll, kl, jeffreys };
 std::string to_string(Loss loss);
 Loss loss_from_string(const std::string& name);  // Error on unknown
+
+// One finished epoch, for TrainOptions::on_epoch.
+struct TrainEpoch {
+  int epoch = 0;                     // epochs done (1-based)
+  int max_epochs = 0;                // the limit; training stops earlier on patience (stopping = true)
+  double train_loss = 0;             // mean minibatch loss of this epoch
+  double validation_loss = 0;        // held-out loss after it (the training loss without a validation set)
+  double best_validation_loss = 0;   // best so far (the weights training returns)
+  int best_epoch = 0;
+  int patience_left = 0;             // epochs without improvement before early stopping
+  bool stopping = false;             // the last epoch: training stops after this call
+};
 
 struct TrainOptions {
   FlowConfig flow;
@@ -30,6 +43,11 @@ struct TrainOptions {
   // Called before every minibatch; it may throw to stop training (the Python module raises KeyboardInterrupt
   // from it on Ctrl-C). Not part of the flow file: it changes nothing in the result of a completed training.
   std::function<void()> interrupt;
+  // Called after every epoch on the calling thread (between epochs, never inside one); it only observes: the
+  // trained flow is bitwise the same with or without it. It may throw to stop training, as `interrupt`.
+  std::function<void(const TrainEpoch&)> on_epoch;
+  // Status lines (progress) and warnings; empty sinks: stderr. Warnings are also kept in TrainSummary::warnings.
+  Messages messages;
 };
 
 struct TrainSummary {
@@ -44,6 +62,9 @@ struct TrainSummary {
   std::size_t skipped_steps = 0;  // minibatch steps skipped for a non-finite loss or gradient (addition to contract)
   Index train_rows = 0;           // rows used for training / validation (addition to contract)
   Index validation_rows = 0;
+  // Warnings of this training (weak data, a validation split without weight, values nudged off a bound), also
+  // sent to TrainOptions::messages; the Python module raises them with warnings.warn.
+  std::vector<std::string> warnings;
 };
 
 // Low level, in R^d (used by the SMC sampler on its particles; warm start when `flow` already has dim()>0 and

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "flowprior/core/log_density.hpp"
+#include "flowprior/core/messages.hpp"
 #include "flowprior/core/samples.hpp"
 
 namespace flowprior {
@@ -70,6 +71,8 @@ struct EnsembleOptions {
   // Called before every step (burn-in included); it may throw to stop the run (the Python module raises
   // KeyboardInterrupt from it on Ctrl-C). Steps completed before it throws have reached the observer.
   std::function<void()> interrupt;
+  // Warnings (walkers starting at -inf, a burn-in without enough unique points); empty sink: stderr.
+  Messages messages;
 };
 
 struct EnsembleState {

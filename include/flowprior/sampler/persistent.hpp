@@ -20,6 +20,7 @@
 #include "flowprior/core/box.hpp"
 #include "flowprior/core/evaluator.hpp"
 #include "flowprior/core/log_density.hpp"
+#include "flowprior/core/messages.hpp"
 #include "flowprior/core/rng.hpp"
 #include "flowprior/flow/train_settings.hpp"
 #include "flowprior/sampler/tpcn.hpp"
@@ -32,6 +33,21 @@ struct PriorModel {
   const LogDensity& density;
   Box box;
   std::function<MatrixXd(Index, Rng&)> sample;
+};
+
+struct SmcIteration;
+
+// Where a run stands after an iteration, for PersistentOptions::on_iteration.
+struct SmcProgress {
+  const SmcIteration& record;  // the iteration just completed (beta, ESS, log Z, acceptance, calls, ...)
+  double ess_at_one = 0;       // ESS of all stored particles at beta = 1 (the stopping rule compares it to n_total)
+  Index n_total = 0;
+  // Estimated number of iterations of the whole run (>= record.iteration, <= max_iterations; exact once the run
+  // is about to stop): tempering from the growth of log beta since the first iteration, then the ESS at beta = 1
+  // still missing at the last iteration's gain (or n_active per iteration before beta = 1). An estimate for a
+  // progress bar's ETA, not a promise.
+  int estimated_iterations = 0;
+  bool stopping = false;       // the run stops after this iteration (converged or a limit reached)
 };
 
 struct PersistentOptions {
@@ -65,6 +81,12 @@ struct PersistentOptions {
   // may throw to stop the run (the Python module raises KeyboardInterrupt from it on Ctrl-C). The checkpoint of
   // the last completed iteration stays on disk, so resume = true continues from there.
   std::function<void()> interrupt;
+  // Called on the calling thread after every iteration, once its checkpoint is written (an exception thrown from
+  // it stops the run as `interrupt` does, and resume continues after that iteration). It only observes: the
+  // result is bitwise the same with or without it. With a callback set, `progress` lines are usually off.
+  std::function<void(const SmcProgress&)> on_iteration;
+  // Status lines (`progress`) and warnings; empty sinks: stderr. Warnings are also kept in SmcResult::warnings.
+  Messages messages;
 };
 
 struct SmcIteration {
@@ -108,6 +130,9 @@ struct SmcResult {
   std::vector<SmcIteration> iterations;
   std::uint64_t likelihood_calls = 0;
   double wall_seconds = 0;     // cumulative over resumed runs
+  // Warnings of this run (not converged, the preconditioning flow's training warnings), also sent to
+  // PersistentOptions::messages; the Python module raises them with warnings.warn. Not part of the checkpoint.
+  std::vector<std::string> warnings;
 };
 
 class PersistentSampler {

@@ -3,6 +3,7 @@
 // theta = flow latent. Kept behind this small interface so the sampler core does not depend on flow internals.
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "flowprior/core/rng.hpp"
@@ -18,6 +19,7 @@ class LatentMap {
   struct TrainInfo {
     double validation_loss = 0;
     int epochs = 0;
+    std::vector<std::string> warnings;  // the training's (TrainSummary::warnings)
   };
   // (Re)trains on weighted u (warm start from the previous state when there is one).
   virtual TrainInfo train(const MatrixXd& u, const VectorXd& weights, std::uint64_t seed) = 0;

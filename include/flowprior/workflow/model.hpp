@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "flowprior/core/box.hpp"
+#include "flowprior/core/messages.hpp"
 #include "flowprior/emulator/gaussian_likelihood.hpp"
 #include "flowprior/workflow/config_table.hpp"
 
@@ -71,6 +72,7 @@ struct PrepareContext {
   int threads = 1;
   std::uint64_t seed = 1;
   bool load_only = false;  // MPI worker ranks: attach what rank 0 built, never build
+  Messages messages;       // status lines and warnings of the build (empty sinks: stderr)
 };
 
 // A registered model kind: its shared settings and the per-dataset models.

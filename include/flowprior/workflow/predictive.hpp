@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "flowprior/core/messages.hpp"
 #include "flowprior/core/rng.hpp"
 #include "flowprior/emulator/gaussian_likelihood.hpp"
 #include "flowprior/workflow/analysis_config.hpp"
@@ -53,6 +54,7 @@ nlohmann::json write_posterior_predictive(const AnalysisConfig& config, const st
 // End of `flowprior run`: write_posterior_predictive with its own seed stream of config.seed and 300 draws,
 // returning for summary.json per dataset and run {chi2_at_median, observables, p_value}. Never throws: a failure
 // is a warning and {"error": ...}; the run's results are unaffected.
-nlohmann::json run_posterior_predictive(const AnalysisConfig& config, const std::string& folder);
+nlohmann::json run_posterior_predictive(const AnalysisConfig& config, const std::string& folder,
+                                        const Messages& messages = {});
 
 }  // namespace flowprior

@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "flowprior/core/messages.hpp"
+
 namespace flowprior {
 
 enum class CheckStatus { pass, warn, fail, skipped, unknown };
@@ -46,7 +48,7 @@ ReportResult write_report(const std::string& folder, const std::string& out_file
 
 // End of `flowprior run`: copies the configuration file into the folder (config.toml, for the report) and writes
 // the report. Never throws: a failure is a warning, the run's results are unaffected.
-void write_run_report(const std::string& folder, const std::string& config_source);
+void write_run_report(const std::string& folder, const std::string& config_source, const Messages& messages = {});
 
 std::string to_string(CheckStatus status);
 

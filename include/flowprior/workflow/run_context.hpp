@@ -37,6 +37,8 @@ class RunContext {
   const Box& box() const { return config_.box; }
   const std::string& folder() const { return folder_; }
   int threads() const { return threads_; }
+  // Where status lines and warnings go (RunOptions::evaluation.messages; empty sinks: stderr).
+  const Messages& messages() const { return options_.evaluation.messages; }
   // The seed of a sub-run or check: its own stream of the configuration's seed.
   std::uint64_t seed(StreamPurpose purpose, std::uint64_t index = 0) const;
 

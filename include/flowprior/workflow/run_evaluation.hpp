@@ -12,6 +12,8 @@
 
 #include "flowprior/core/evaluator.hpp"
 #include "flowprior/core/log_density.hpp"
+#include "flowprior/core/messages.hpp"
+#include "flowprior/sampler/persistent.hpp"
 
 namespace flowprior {
 
@@ -21,6 +23,12 @@ struct RunEvaluation {
   // The samplers' `interrupt` hook (EnsembleOptions, PersistentOptions): may throw to stop the run. The Python
   // module sets it so that Ctrl-C stops flowprior.run; empty for the command line.
   std::function<void()> interrupt;
+  // Status lines and warnings of the analysis (empty sinks: stderr, the command line). The Python module
+  // collects them, so that flowprior.run writes nothing to the process's stderr.
+  Messages messages;
+  // Called after every SMC iteration of a run, with the run's name, on the calling thread (the Python module's
+  // progress bar); it only observes. When set, the SMC runs write no per-iteration status lines.
+  std::function<void(const std::string& run, const SmcProgress&)> smc_progress;
 
   bool distributed() const { return make_evaluator && likelihood_key; }
   // make_evaluator's evaluator when distributed, else a ThreadEvaluator.

@@ -52,7 +52,7 @@ class PredictiveCheck final : public Check {
  public:
   std::string key() const override { return "predictive"; }
   std::shared_ptr<const CheckResult> run(RunContext& ctx) const override {
-    return from_json(run_posterior_predictive(ctx.config(), ctx.folder()));
+    return from_json(run_posterior_predictive(ctx.config(), ctx.folder(), ctx.messages()));
   }
   std::shared_ptr<const CheckResult> from_json(const json& j) const override {
     auto r = std::make_shared<PredictiveResult>();

@@ -73,7 +73,7 @@ std::string command_log_tail(const std::string& path, std::size_t lines) {
 // Runs the simulator on the points `x` (stem: "design" or "validation"), or reads the outputs an earlier run
 // cached for exactly these points. Returns the output table as the command wrote it.
 Table run_simulator(const CommandModelSpec& spec, const std::vector<std::string>& parameters, const MatrixXd& x,
-                    const std::string& folder, const std::string& stem) {
+                    const std::string& folder, const std::string& stem, const Messages& messages) {
   using workflow_detail::path_in;
   const std::string prefix = path_in(folder, "command_" + spec.name + "_" + stem);
   const std::string in_file = prefix + ".csv", out_file = prefix + "_outputs.csv", log_file = prefix + ".log";
@@ -81,7 +81,7 @@ Table run_simulator(const CommandModelSpec& spec, const std::vector<std::string>
     const Table cached_in = read_csv_table(in_file);
     if (cached_in.names == parameters && cached_in.values.rows() == x.rows() &&
         (cached_in.values - x).cwiseAbs().maxCoeff() <= 1e-12 * (1.0 + x.cwiseAbs().maxCoeff())) {
-      status("model '" + spec.name + "': " + stem + " outputs read from " + out_file + " (cached)");
+      messages.status("model '" + spec.name + "': " + stem + " outputs read from " + out_file + " (cached)");
       return read_csv_table(out_file);
     }
   }
@@ -92,7 +92,7 @@ Table run_simulator(const CommandModelSpec& spec, const std::vector<std::string>
   command = command_substitute(command, "{out}", command_shell_quote(partial));
   const std::string shell = "cd " + command_shell_quote(spec.base_dir.empty() ? "." : spec.base_dir) + " && (" +
                             command + ") >" + command_shell_quote(log_file) + " 2>&1";
-  status("model '" + spec.name + "': running `" + spec.command + "` on " + std::to_string(x.rows()) + " " + stem +
+  messages.status("model '" + spec.name + "': running `" + spec.command + "` on " + std::to_string(x.rows()) + " " + stem +
          " points");
   const int rc = std::system(shell.c_str());
   const ErrorContext where{.file = spec.source, .parameter = "models." + spec.name + ".command"};
@@ -238,8 +238,8 @@ class CommandFamily final : public ModelFamily {
       t.parameters = names;
       t.design = maximin_latin_hypercube(sub, spec_->design_points, d_train);
       t.validation = maximin_latin_hypercube(sub, spec_->validation_points, d_valid);
-      const Table y_train = run_simulator(*spec_, names, t.design, folder, "design");
-      const Table y_valid = run_simulator(*spec_, names, t.validation, folder, "validation");
+      const Table y_train = run_simulator(*spec_, names, t.design, folder, "design", context.messages);
+      const Table y_valid = run_simulator(*spec_, names, t.validation, folder, "validation", context.messages);
       if (y_valid.names != y_train.names)
         throw Error(ErrorContext{.file = spec_->source, .parameter = "models." + spec_->name + ".command"},
                     "model '" + spec_->name + "': the command wrote other output columns for the validation points");

@@ -113,7 +113,7 @@ EmulatorRecord prepare_hotspot_emulator(HotspotSystem system, const HotspotOptio
     entry.trustworthy = v.value("trustworthy", false);
     entry.problems = v.value("problems", std::vector<std::string>{});
     entry.loaded = true;
-    status(name + ": loaded (built by an earlier run)");
+    context.messages.status(name + ": loaded (built by an earlier run)");
   } else {
     const int threads = context.threads;
     write_file_atomically(settings_file, settings.dump(2) + "\n");
@@ -124,7 +124,7 @@ EmulatorRecord prepare_hotspot_emulator(HotspotSystem system, const HotspotOptio
     d_valid.seed = stream_id({design_seed, 1});
     const MatrixXd x_train = maximin_latin_hypercube(box, es_settings.design_points, d_train);
     const MatrixXd x_valid = maximin_latin_hypercube(box, es_settings.validation_points, d_valid);
-    status(name + ": running the model at " +
+    context.messages.status(name + ": running the model at " +
            std::to_string(es_settings.design_points + es_settings.validation_points) + " design points on " +
            std::to_string(threads) + " thread(s)");
     const MatrixXd y_train = log_model_outputs(model, x_train, threads, name + " design");
@@ -140,9 +140,10 @@ EmulatorRecord prepare_hotspot_emulator(HotspotSystem system, const HotspotOptio
     eo.components = es_settings.components;
     eo.variance_fraction = es_settings.variance_fraction;
     eo.threads = threads;
+    eo.messages = context.messages;
     eo.gp.seed = stream_id({design_seed, 2});
     EmulatorSummary es;
-    status(name + ": training the PCA + GP emulator of ln(observables)");
+    context.messages.status(name + ": training the PCA + GP emulator of ln(observables)");
     const Emulator emulator = Emulator::train(x_train, y_train, box.names(), model.observable_names(), eo, &es);
     const ValidationReport report = validate_emulator(emulator, x_valid, y_valid);
     json v = report.to_json();
@@ -155,10 +156,10 @@ EmulatorRecord prepare_hotspot_emulator(HotspotSystem system, const HotspotOptio
     entry.trustworthy = report.trustworthy;
     entry.problems = report.problems;
     entry.components = es.components;
-    status(name + ": " + std::to_string(es.components) + " components; held-out coverage 68%: " +
+    context.messages.status(name + ": " + std::to_string(es.components) + " components; held-out coverage 68%: " +
            std::to_string(report.pooled.coverage68) + ", 95%: " + std::to_string(report.pooled.coverage95) +
            (report.trustworthy ? "" : " — NOT trustworthy, see " + name + "_validation.json"));
-    if (!report.trustworthy) warn(name + " failed its validation: " + report.to_text());
+    if (!report.trustworthy) context.messages.warn(name + " failed its validation: " + report.to_text());
   }
   file_out = file;
   return entry;

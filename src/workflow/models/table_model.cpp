@@ -186,7 +186,7 @@ class TableFamily final : public ModelFamily {
           m << "dataset '" << d->name << "': the design " << spec->design << " spans [" << col.minCoeff() << ", "
             << col.maxCoeff() << "] of " << spec->tables.parameters[j] << ", the box [" << lo << ", " << hi
             << "]: the emulator extrapolates outside";
-          warn(m.str());
+          context.messages.warn(m.str());
         }
       }
       UserEmulatorBuild build;

@@ -59,7 +59,7 @@ EmulatorRecord prepare_user_emulator(const UserEmulatorBuild& build,
     entry.design_points = v.value("design_points", 0L);
     entry.validation_points = v.value("validation_points", 0L);
     entry.loaded = true;
-    status(name + ": loaded (built by an earlier run)");
+    context.messages.status(name + ": loaded (built by an earlier run)");
     file_out = file;
     return entry;
   }
@@ -75,9 +75,10 @@ EmulatorRecord prepare_user_emulator(const UserEmulatorBuild& build,
   eo.components = build.components;
   eo.variance_fraction = build.variance_fraction;
   eo.threads = context.threads;
+  eo.messages = context.messages;
   eo.gp.seed = build.seed;
   EmulatorSummary es;
-  status(name + ": training the PCA + GP emulator of " + (build.log_scale ? "ln(outputs)" : "the outputs") + " on " +
+  context.messages.status(name + ": training the PCA + GP emulator of " + (build.log_scale ? "ln(outputs)" : "the outputs") + " on " +
          std::to_string(t.design.rows()) + " design points");
   Emulator emulator;
   ValidationReport report;
@@ -101,10 +102,10 @@ EmulatorRecord prepare_user_emulator(const UserEmulatorBuild& build,
   entry.components = es.components;
   entry.design_points = t.design.rows();
   entry.validation_points = t.validation.rows();
-  status(name + ": " + std::to_string(es.components) + " components; held-out coverage 68%: " +
+  context.messages.status(name + ": " + std::to_string(es.components) + " components; held-out coverage 68%: " +
          std::to_string(report.pooled.coverage68) + ", 95%: " + std::to_string(report.pooled.coverage95) +
          (report.trustworthy ? "" : " — NOT trustworthy, see " + name + "_validation.json"));
-  if (!report.trustworthy) warn(name + " failed its validation: " + report.to_text());
+  if (!report.trustworthy) context.messages.warn(name + " failed its validation: " + report.to_text());
   file_out = file;
   return entry;
 }
