@@ -16,9 +16,10 @@ scripts/setup.sh build "${unity[@]}"
 # the tests run about as long (measured: build 790 s vs 1378 s CPU, tests 571 s vs 516 s CPU).
 # Only what this pass runs is built: no benchmarks, no MPI back end (its tests carry the label "mpi"; without mpirun
 # the command line never initialises MPI), no Python module (python/CMakeLists.txt skips it under sanitizers).
+# Examples at reduced size (label "example": many runs of a physics model) run in the release pass only.
 scripts/setup.sh build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" \
   -DFLOWPRIOR_SANITIZE=ON -DFLOWPRIOR_BENCH=OFF -DFLOWPRIOR_MPI=OFF "${unity[@]}"
-(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j2 --timeout 1800 -LE "python|mpi")
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j2 --timeout 1800 -LE "python|mpi|example")
 # Fuzzing (issue 19): the file readers' libFuzzer targets (clang, ASan + UBSan), first on the inputs of earlier
 # crashes (fuzz/regressions), then 10 s each from the repository's seeds (about a minute in all). Long runs:
 # bench/fuzz_readers.sh with 600 s per target (numbers in bench/RESULTS.md).
