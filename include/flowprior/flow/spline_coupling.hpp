@@ -13,7 +13,9 @@ namespace flowprior {
 
 class SplineCoupling : public FlowLayer {
  public:
-  SplineCoupling(int dim, int transformed_parity, int hidden, int hidden_layers, int bins, double bound, Rng& rng);
+  // knot_init_scale: FlowConfig::knot_init_scale (0: equal bins).
+  SplineCoupling(int dim, int transformed_parity, int hidden, int hidden_layers, int bins, double bound, Rng& rng,
+                 double knot_init_scale = 0.0);
   std::unique_ptr<FlowLayer> clone() const override { return std::make_unique<SplineCoupling>(*this); }
   int dim() const override { return dim_; }
   Index num_params() const override { return net_.num_params(); }
