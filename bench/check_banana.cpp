@@ -3,7 +3,7 @@
 // Each architecture is trained with nll; requirement (issue 2): <D_KL> within 1.5x its noise floor and C2ST
 // accuracy <= 0.55. Also prints the exact KL(p || q) = NLL_q - NLL_p (paired, truncated normaliser by quadrature).
 // Usage: check_banana [n=100000] [threads=2] [max_epochs=200] [archs=realnvp,maf,nsf] [seed=1] [lr=1e-3]
-//                     [nsf_tail_bound=FlowConfig default] [nsf_bins=8] [nsf_knot_init_scale=FlowConfig default]
+//                     [nsf_tail_bound=FlowConfig default]
 // Exit status 1 if any requirement fails.
 #include <cmath>
 #include <cstdio>
@@ -60,8 +60,6 @@ int main(int argc, char** argv) {
   const std::uint64_t seed = argc > 5 ? std::strtoull(argv[5], nullptr, 10) : 1;
   const double lr = argc > 6 ? std::atof(argv[6]) : 1e-3;
   const double tail_bound = argc > 7 ? std::atof(argv[7]) : FlowConfig{}.tail_bound;
-  const int bins = argc > 8 ? std::atoi(argv[8]) : FlowConfig{}.bins;
-  const double knot_init_scale = argc > 9 ? std::atof(argv[9]) : FlowConfig{}.knot_init_scale;
 
   VectorXd lo(2), hi(2);
   lo << -2.0, -1.0;
@@ -97,8 +95,6 @@ int main(int argc, char** argv) {
     options.batch_size = 512;
     options.learning_rate = lr;
     options.flow.tail_bound = tail_bound;
-    options.flow.bins = bins;
-    options.flow.knot_init_scale = knot_init_scale;
     options.max_epochs = max_epochs;
     options.patience = 20;
     options.seed = seed;

@@ -59,8 +59,7 @@ Flow::Flow(int dim, const FlowConfig& config, Rng& rng) : dim_(dim), config_(con
     case FlowArch::nsf:
       for (int l = 0; l < config.layers; ++l)
         layers_.push_back(std::make_unique<SplineCoupling>(dim, l % 2, config.hidden, config.hidden_layers,
-                                                           config.bins, config.tail_bound, rng,
-                                                           config.knot_init_scale));
+                                                           config.bins, config.tail_bound, rng));
       break;
   }
 }

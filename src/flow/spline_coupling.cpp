@@ -1,8 +1,5 @@
 #include "flowprior/flow/spline_coupling.hpp"
 
-#include <cmath>
-#include <vector>
-
 #include "flowprior/core/error.hpp"
 #include "flowprior/flow/affine_coupling.hpp"
 #include "flowprior/flow/rq_spline.hpp"
@@ -15,7 +12,7 @@ struct SplineCoupling::Cache : LayerCache {
 };
 
 SplineCoupling::SplineCoupling(int dim, int transformed_parity, int hidden, int hidden_layers, int bins,
-                               double bound, Rng& rng, double knot_init_scale)
+                               double bound, Rng& rng)
     : dim_(dim), bins_(bins), bound_(bound) {
   if (bins < 2 || bins > kMaxSplineBins) throw Error("NSF: bins must be in 2.." + std::to_string(kMaxSplineBins));
   for (int i = 0; i < dim; ++i) (i % 2 == transformed_parity ? transformed_ : kept_).push_back(i);
@@ -23,35 +20,6 @@ SplineCoupling::SplineCoupling(int dim, int transformed_parity, int hidden, int 
   for (int l = 0; l < hidden_layers; ++l) sizes.push_back(hidden);
   sizes.push_back(static_cast<int>(transformed_.size()) * spline_param_count(bins));
   net_ = Mlp(sizes, Activation::relu, rng, /*zero_last=*/true);
-  if (knot_init_scale > 0) {
-    // Equal width and height logits keep every bin's slope h / w = 1 and the knot slopes at 1: still the identity,
-    // whatever the layout. The last layer's bias (the last entries of the parameters) carries the layout.
-    const int p = spline_param_count(bins);
-    std::vector<double> log_fraction(static_cast<std::size_t>(bins));
-    auto cdf = [&](double v) { return 0.5 * std::erfc(-v / (knot_init_scale * std::sqrt(2.0))); };
-    const double lo = cdf(-bound), hi = cdf(bound);
-    std::vector<double> edge(static_cast<std::size_t>(bins) + 1);
-    for (int b = 0; b <= bins; ++b) {  // quantile of the truncated normal at b / bins, by bisection
-      const double target = lo + (hi - lo) * b / bins;
-      double a = -bound, c = bound;
-      for (int it = 0; it < 100; ++it) (cdf(0.5 * (a + c)) < target ? a : c) = 0.5 * (a + c);
-      edge[static_cast<std::size_t>(b)] = b == 0 ? -bound : b == bins ? bound : 0.5 * (a + c);
-    }
-    const double free = 1.0 - bins * kSplineMinWidth;  // make_knots: width = min + free * softmax
-    for (int b = 0; b < bins; ++b) {
-      const double fraction = (edge[static_cast<std::size_t>(b) + 1] - edge[static_cast<std::size_t>(b)]) / (2 * bound);
-      log_fraction[static_cast<std::size_t>(b)] = std::log(std::max(fraction - kSplineMinWidth, 1e-12) / free);
-    }
-    std::vector<double> params(static_cast<std::size_t>(net_.num_params()));
-    net_.get_params(params.data());
-    const std::size_t bias = params.size() - transformed_.size() * static_cast<std::size_t>(p);
-    for (std::size_t jj = 0; jj < transformed_.size(); ++jj)
-      for (int b = 0; b < bins; ++b) {
-        params[bias + jj * p + static_cast<std::size_t>(b)] = log_fraction[static_cast<std::size_t>(b)];
-        params[bias + jj * p + static_cast<std::size_t>(bins + b)] = log_fraction[static_cast<std::size_t>(b)];
-      }
-    net_.set_params(params.data());
-  }
 }
 
 std::unique_ptr<LayerCache> SplineCoupling::make_cache() const { return std::make_unique<Cache>(); }

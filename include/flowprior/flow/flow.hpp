@@ -25,10 +25,6 @@ struct FlowConfig {
   // cannot move mass across +-B: the bound must cover skewed tails (box-edge logit tails reach ~10 standard
   // deviations; with B = 3 the banana's x2 tail stayed unmodelled, KL 0.10; bench/RESULTS.md).
   double tail_bound = 10.0;
-  // NSF: initial knot layout of the identity spline (only construction reads it; a loaded flow takes its weights
-  // from the file). 0: equal bins; s > 0: bin edges at the quantiles of N(0, s^2) truncated to [-B, B], so the
-  // bins start where standardised data have their mass.
-  double knot_init_scale = 0.0;
 };
 // Error naming the field for values that cannot build a flow (layers < 1, bins < 2, ...).
 void validate(const FlowConfig& config);

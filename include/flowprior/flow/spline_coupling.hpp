@@ -13,9 +13,7 @@ namespace flowprior {
 
 class SplineCoupling : public FlowLayer {
  public:
-  // knot_init_scale: FlowConfig::knot_init_scale (0: equal bins).
-  SplineCoupling(int dim, int transformed_parity, int hidden, int hidden_layers, int bins, double bound, Rng& rng,
-                 double knot_init_scale = 0.0);
+  SplineCoupling(int dim, int transformed_parity, int hidden, int hidden_layers, int bins, double bound, Rng& rng);
   std::unique_ptr<FlowLayer> clone() const override { return std::make_unique<SplineCoupling>(*this); }
   int dim() const override { return dim_; }
   Index num_params() const override { return net_.num_params(); }
