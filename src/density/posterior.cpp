@@ -18,10 +18,20 @@ Posterior::Posterior(std::shared_ptr<const LogDensity> prior, std::shared_ptr<co
 
 void Posterior::log_prob(const MatrixXd& x, VectorXd& out) const {
   prior_->log_prob(x, out);
+  if (beta_ == 0.0) return;
+  // Usually every point is inside the prior's support: then the likelihood sees x itself (no gathered copy).
+  bool all_inside = true;
+  for (Index i = 0; i < x.rows() && all_inside; ++i) all_inside = out[i] > -INFINITY;
+  if (all_inside && x.rows() > 0) {
+    VectorXd ll;
+    likelihood_->log_prob(x, ll);
+    for (Index i = 0; i < x.rows(); ++i) out[i] += beta_ * ll[i];
+    return;
+  }
   std::vector<Index> keep;
   for (Index i = 0; i < x.rows(); ++i)
     if (out[i] > -INFINITY) keep.push_back(i);
-  if (keep.empty() || beta_ == 0.0) return;
+  if (keep.empty()) return;
   MatrixXd inside(static_cast<Index>(keep.size()), x.cols());
   for (std::size_t k = 0; k < keep.size(); ++k) inside.row(static_cast<Index>(k)) = x.row(keep[k]);
   VectorXd ll;

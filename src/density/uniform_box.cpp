@@ -7,7 +7,7 @@
 namespace flowprior {
 
 void UniformBox::log_prob(const MatrixXd& x, VectorXd& out) const {
-  const double inside = -box_.log_volume();
+  const double inside = inside_;
   out.resize(x.rows());
   for (Index i = 0; i < x.rows(); ++i) {
     bool in = true;

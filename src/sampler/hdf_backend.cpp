@@ -173,36 +173,31 @@ HdfChainWriter::~HdfChainWriter() {
 void HdfChainWriter::add_step(const MatrixXd& positions, const VectorXd& log_prob, const VectorXd& accepted_total) {
   if (positions.rows() != walkers_ || positions.cols() != dim_ || log_prob.size() != walkers_)
     throw Error(ErrorContext{.file = path_}, "a step of the wrong shape for this chain file");
-  pending_x_.push_back(positions);
-  pending_lp_.push_back(log_prob);
-  std::vector<std::int8_t> flags(static_cast<std::size_t>(walkers_));
   for (int i = 0; i < walkers_; ++i) {
     const double step_count = accepted_total(i) - accepted_(i);
     if (step_count != 0.0 && step_count != 1.0)
       throw Error(ErrorContext{.file = path_}, "accepted counts must grow by 0 or 1 per walker and step");
-    flags[static_cast<std::size_t>(i)] = static_cast<std::int8_t>(step_count);
   }
-  pending_flags_.push_back(std::move(flags));
+  for (int i = 0; i < walkers_; ++i) {
+    for (int j = 0; j < dim_; ++j) pending_x_.push_back(positions(i, j));
+    pending_lp_.push_back(log_prob(i));
+    pending_flags_.push_back(static_cast<std::int8_t>(accepted_total(i) - accepted_(i)));
+  }
+  ++pending_steps_;
   accepted_ = accepted_total;
   const double since = std::chrono::duration<double>(std::chrono::steady_clock::now() - last_flush_).count();
-  if (static_cast<Index>(pending_lp_.size()) >= options_.flush_steps || since >= options_.flush_seconds) flush();
+  if (pending_steps_ >= options_.flush_steps || since >= options_.flush_seconds) flush();
 }
 
 void HdfChainWriter::flush() {
-  if (pending_lp_.empty()) return;
+  if (pending_steps_ == 0) return;
   H5::Exception::dontPrint();
-  const hsize_t n = pending_lp_.size(), w = static_cast<hsize_t>(walkers_), d = static_cast<hsize_t>(dim_);
+  const hsize_t n = static_cast<hsize_t>(pending_steps_), w = static_cast<hsize_t>(walkers_),
+                d = static_cast<hsize_t>(dim_);
   const hsize_t start = static_cast<hsize_t>(written_);
-  // Row-major (step, walker, parameter) as HDF5 stores it; Eigen is column-major, so copy element by element.
-  std::vector<double> x(n * w * d), lp(n * w);
-  std::vector<std::int8_t> flags(n * w);
-  for (hsize_t s = 0; s < n; ++s)
-    for (hsize_t i = 0; i < w; ++i) {
-      lp[s * w + i] = pending_lp_[s](static_cast<Index>(i));
-      flags[s * w + i] = pending_flags_[s][i];
-      for (hsize_t j = 0; j < d; ++j)
-        x[(s * w + i) * d + j] = pending_x_[s](static_cast<Index>(i), static_cast<Index>(j));
-    }
+  const std::vector<double>& x = pending_x_;  // row-major (step, walker, parameter), as HDF5 stores it
+  const std::vector<double>& lp = pending_lp_;
+  const std::vector<std::int8_t>& flags = pending_flags_;
   try {
     H5::H5File file(path_, H5F_ACC_RDWR);
     H5::Group g = file.openGroup(options_.group);
@@ -232,6 +227,7 @@ void HdfChainWriter::flush() {
   pending_x_.clear();
   pending_lp_.clear();
   pending_flags_.clear();
+  pending_steps_ = 0;
   last_flush_ = std::chrono::steady_clock::now();
 }
 

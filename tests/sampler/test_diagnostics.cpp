@@ -85,3 +85,58 @@ TEST(Diagnostics, DiagnoseReportsEssAndMeanError) {
   EXPECT_NEAR(d.mean_error(1), std::sqrt(d.covariance(1, 1) / d.ess(1)), 1e-12);
   EXPECT_NEAR(d.covariance(0, 0), 1.0, 0.1);
 }
+
+namespace {
+
+// emcee's integrated_time written out with O(n^2) direct sums (emcee/autocorr.py): each walker's ACF normalised by
+// its own lag-0 value, averaged over walkers, tau(M) = 2 sum_{t<=M} rho(t) - 1, window the first M >= c tau(M),
+// else the last lag.
+double emcee_tau_by_direct_sums(const MatrixXd& series, double c) {
+  const Index n = series.rows();
+  VectorXd acf = VectorXd::Zero(n);
+  for (Index w = 0; w < series.cols(); ++w) {
+    const VectorXd x = series.col(w).array() - series.col(w).mean();
+    const double zero = x.squaredNorm();
+    for (Index t = 0; t < n; ++t) acf(t) += x.head(n - t).dot(x.tail(n - t)) / zero;
+  }
+  acf /= static_cast<double>(series.cols());
+  double cumulative = 0;
+  for (Index m = 0; m < n; ++m) {
+    cumulative += acf(m);
+    if (static_cast<double>(m) >= c * (2 * cumulative - 1)) return 2 * cumulative - 1;
+  }
+  return 2 * cumulative - 1;
+}
+
+}  // namespace
+
+// The FFT path (one real FFT per walker, one inverse per parameter, first only the lags below n / 8) gives emcee's
+// value: a long chain whose window lies in the first n / 8 lags, a short strongly correlated one whose window lies
+// beyond them (the all-lags pass), and one with no window at all (the last lag). Walkers of different scale check the
+// per-walker normalisation.
+TEST(Diagnostics, IntegratedTimeEqualsEmceeDefinition) {
+  struct Case {
+    Index steps;
+    double phi;
+    double c;
+  };
+  for (const Case& k : {Case{3000, 0.5, 5.0}, Case{300, 0.9, 5.0}, Case{60, 0.99, 50.0}}) {
+    MatrixXd x = ar1(k.steps, 6, k.phi, 31);
+    x.col(1) *= 7.0;
+    x.col(4).array() += 3.0;
+    const double direct = emcee_tau_by_direct_sums(x, k.c);
+    EXPECT_NEAR(integrated_autocorr_time(x, k.c), direct, 1e-9 * std::abs(direct)) << k.steps << " " << k.phi;
+  }
+}
+
+// A walker that never moves contributes lag-0 correlation 1 and nothing else (emcee would divide by zero).
+TEST(Diagnostics, ConstantWalkerCountsAsUncorrelated) {
+  MatrixXd x = ar1(500, 4, 0.0, 41);
+  x.col(2).setConstant(1.5);
+  MatrixXd fresh = x;
+  const double tau = integrated_autocorr_time(x, 5.0);
+  EXPECT_TRUE(std::isfinite(tau));
+  const VectorXd rho = autocorr_function(fresh.col(2));
+  EXPECT_EQ(rho(0), 1.0);
+  EXPECT_NEAR(rho.tail(499).cwiseAbs().maxCoeff(), 0.0, 1e-12);
+}

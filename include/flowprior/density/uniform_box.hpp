@@ -7,7 +7,7 @@ namespace flowprior {
 // Uniform density on the closed box: -log(volume) inside, -inf outside.
 class UniformBox : public LogDensity {
  public:
-  explicit UniformBox(Box box) : box_(std::move(box)) {}
+  explicit UniformBox(Box box) : box_(std::move(box)), inside_(-box_.log_volume()) {}
   int dim() const override { return box_.dim(); }
   std::vector<std::string> names() const override { return box_.names(); }
   void log_prob(const MatrixXd& x, VectorXd& out) const override;
@@ -17,6 +17,7 @@ class UniformBox : public LogDensity {
 
  private:
   Box box_;
+  double inside_;  // -log(volume), once: log_prob is called per sampler batch (d logs each time, issue 21)
 };
 
 }  // namespace flowprior

@@ -47,6 +47,10 @@ struct GpFitSummary {
 // covariance is not positive definite.
 bool gp_log_marginal_likelihood(KernelType kernel, const MatrixXd& x, const VectorXd& z, const VectorXd& eta,
                                 double& value, VectorXd* gradient);
+// The same with the n x n scratch matrices kept in `workspace` between calls (the optimiser's loop).
+struct GpLmlWorkspace;
+bool gp_log_marginal_likelihood(KernelType kernel, const MatrixXd& x, const VectorXd& z, const VectorXd& eta,
+                                double& value, VectorXd* gradient, GpLmlWorkspace& workspace);
 
 // One restart; `stream` names its random start (the restart index for a lone GP, (component, restart) in an
 // emulator) so the result does not depend on which thread runs it.

@@ -56,7 +56,7 @@ class HdfChainWriter {
   void flush();
   // Allocates room for `total_steps` rows now, so later flushes never change the file's structure.
   void reserve(Index total_steps);
-  Index iteration() const { return written_ + static_cast<Index>(pending_lp_.size()); }
+  Index iteration() const { return written_ + pending_steps_; }
 
  private:
   HdfChainWriter(std::string path, HdfWriterOptions options, int walkers, int dim, Index written);
@@ -64,9 +64,12 @@ class HdfChainWriter {
   HdfWriterOptions options_;
   int walkers_, dim_;
   Index written_;
-  std::vector<MatrixXd> pending_x_;
-  std::vector<VectorXd> pending_lp_;
-  std::vector<std::vector<std::int8_t>> pending_flags_;
+  // Buffered steps, already in the file's row-major (step, walker, parameter) order: appending to flat buffers
+  // costs no allocation per step (the per-step matrices and flag vectors did, issue 21).
+  Index pending_steps_ = 0;
+  std::vector<double> pending_x_;
+  std::vector<double> pending_lp_;
+  std::vector<std::int8_t> pending_flags_;
   bool per_step_flags_ = true;  // write accepted_steps (see ChainFileMetadata::per_step_acceptance)
   VectorXd accepted_;
   std::chrono::steady_clock::time_point last_flush_;
