@@ -194,7 +194,7 @@ TEST(PersistentSampler, MixtureModesAndEvidence10DWithFlow) {
   o.evidence_samples = 2000;
   const TargetRun r = run_target("mixture", 10, o);
   expect_evidence(r);
-  // Importance sampling from the final flow: independent draws, bootstrap error.
+  // Importance sampling from the final flow: independent draws, delta-method error.
   EXPECT_NEAR(r.result.log_z_is, *r.target.log_z, std::max(0.1, 3 * r.result.log_z_is_err));
   ASSERT_FALSE(r.result.iterations.empty());
   EXPECT_TRUE(std::isfinite(r.result.iterations.back().flow_validation_loss));
@@ -208,7 +208,7 @@ TEST(PersistentSampler, MixtureModesAndEvidence10DWithFlow) {
 }
 
 // Issue 18: with a flow the reported evidence is the importance-sampling one from the final flow (default 4096 draws)
-// with its bootstrap error; the persistent-sampling estimate stays as log_z_ps. Exact log Z = -3 log 20.
+// with its delta-method error; the persistent-sampling estimate stays as log_z_ps. Exact log Z = -3 log 20.
 TEST(PersistentSampler, ReportedEvidenceIsImportanceSamplingWithAFlow) {
   PersistentOptions o = small_options(7);
   o.n_total = 600;
