@@ -135,7 +135,8 @@ void defensive_flow_sample(const LatentMap& flow, int d, Index n, Rng& rng, Matr
   rng.fill_normal(z);
   for (Index i = 0; i < n; ++i)
     for (int k = 0; k < d; ++k)
-      if (rng.uniform() < kDefensiveFraction) z(i, k) *= std::sqrt(kDefensiveNu / (2 * gamma_draw(0.5 * kDefensiveNu, rng)));
+      if (rng.uniform() < kDefensiveFraction)
+        z(i, k) *= std::sqrt(kDefensiveNu / (2 * gamma_draw(0.5 * kDefensiveNu, rng)));
   VectorXd log_dudz;
   flow.to_data(z, u, log_dudz);
   log_q.resize(n);
