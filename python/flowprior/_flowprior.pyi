@@ -257,7 +257,7 @@ class SmcResult(object):
         """log evidence by importance sampling from the final flow (NaN without preconditioning or with evidence_samples=0)."""
     @property
     def log_z_is_err(self) -> typing.Any:
-        """Bootstrap standard error of log_z_is."""
+        """Standard error of log_z_is (delta method over the importance weights)."""
     @property
     def log_z_is_ess(self) -> typing.Any:
         """Effective sample size of the importance weights of log_z_is."""

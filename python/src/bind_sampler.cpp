@@ -268,7 +268,7 @@ void bind_sampler(py::module_& m) {
       .def_readonly("log_z_ps", &SmcResult::log_z_ps, "Persistent-sampling estimate of the log evidence (a second figure; leans high in many dimensions, bench/RESULTS.md).")
       .def_readonly("log_z_ps_err", &SmcResult::log_z_ps_err, "Standard error of log_z_ps.")
       .def_readonly("log_z_is", &SmcResult::log_z_is, "log evidence by importance sampling from the final flow (NaN without preconditioning or with evidence_samples=0).")
-      .def_readonly("log_z_is_err", &SmcResult::log_z_is_err, "Bootstrap standard error of log_z_is.")
+      .def_readonly("log_z_is_err", &SmcResult::log_z_is_err, "Standard error of log_z_is (delta method over the importance weights).")
       .def_readonly("log_z_is_ess", &SmcResult::log_z_is_ess, "Effective sample size of the importance weights of log_z_is.")
       .def_readonly("ess", &SmcResult::ess, "Effective sample size of the weights at beta = 1.")
       .def_readonly("converged", &SmcResult::converged, "True when beta reached 1 and the ESS reached n_total.")

@@ -23,6 +23,7 @@ CheckRegistry builtin_checks() {
   r.add(make_predictive_check);
   r.add(make_reverse_order_check);
   r.add(make_hand_over_check);
+  r.add(make_direct_reference_check);
   r.add(make_warnings_row);
   return r;
 }

@@ -122,7 +122,7 @@ struct SmcResult {
   double log_z_ps = 0;
   double log_z_ps_err = 0;
   double log_z_is = 0;         // importance sampling from the final flow (NaN without a flow or evidence_samples = 0)
-  double log_z_is_err = 0;     // its standard error (bootstrap over the draws)
+  double log_z_is_err = 0;     // its standard error (delta method: sd of the weights / (sqrt(n) mean))
   double log_z_is_ess = 0;     // ESS of the importance weights (NaN when log_z_is is)
   double ess = 0;              // ESS at beta = 1
   bool converged = false;      // beta = 1 and ESS >= n_total (false when stopped by max_iterations / calls)

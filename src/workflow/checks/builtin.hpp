@@ -21,6 +21,7 @@ std::shared_ptr<Check> make_emulator_row();       // core_rows.cpp
 std::shared_ptr<Check> make_predictive_check();   // predictive_check.cpp
 std::shared_ptr<Check> make_reverse_order_check();  // reverse_order_check.cpp
 std::shared_ptr<Check> make_hand_over_check();    // hand_over_check.cpp
+std::shared_ptr<Check> make_direct_reference_check();  // direct_reference_check.cpp
 std::shared_ptr<Check> make_warnings_row();       // core_rows.cpp
 
 // The reverse order's result (reverse_order_check.cpp); the hand-over check also reads its stages.
