@@ -104,10 +104,19 @@ std::shared_ptr<const LogDensity> build_likelihood(const AnalysisConfig& config,
 
 std::shared_ptr<const LogDensity> build_likelihood(const AnalysisConfig& config,
                                                    const std::vector<std::string>& datasets,
-                                                   const std::vector<std::string>& parameters) {
+                                                   const std::vector<std::string>& parameters, bool direct) {
   std::vector<std::shared_ptr<const LogDensity>> parts;
   for (const auto& name : datasets) {
-    std::shared_ptr<const LogDensity> full = build_likelihood(config.dataset(name), config.box);
+    std::shared_ptr<const LogDensity> full;
+    if (direct) {  // the model itself, even where the runs use an emulator of it
+      const DatasetConfig& c = config.dataset(name);
+      GaussianDataset data = load_dataset(c);
+      data.observables = c.model->observables(c, data);
+      if (!c.pseudo_point.empty()) replace_by_pseudo_data(c, config.box, data);
+      full = c.model->likelihood(std::move(data), config.box, /*direct=*/true);
+    } else {
+      full = build_likelihood(config.dataset(name), config.box);
+    }
     const StageConfig* stage = config.stage_of(name);
     const bool fixes = stage && !stage->fixed.empty();
     if (parameters != config.box.names() || fixes) {

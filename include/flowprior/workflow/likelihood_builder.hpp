@@ -26,9 +26,10 @@ void validate_dataset(const DatasetConfig& config, const Box& box);
 std::shared_ptr<const LogDensity> build_likelihood(const AnalysisConfig& config,
                                                    const std::vector<std::string>& datasets);
 // The same on the points of `parameters` (box order): each dataset evaluated at its stage's fixed values
-// (workflow/stage_parameters.hpp). With every parameter and nothing fixed, exactly the sum above.
+// (workflow/stage_parameters.hpp). With every parameter and nothing fixed, exactly the sum above. `direct`: each
+// dataset's model itself (DatasetModel::likelihood with direct = true) where the runs use an emulator of it.
 std::shared_ptr<const LogDensity> build_likelihood(const AnalysisConfig& config,
                                                    const std::vector<std::string>& datasets,
-                                                   const std::vector<std::string>& parameters);
+                                                   const std::vector<std::string>& parameters, bool direct = false);
 
 }  // namespace flowprior

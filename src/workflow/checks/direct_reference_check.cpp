@@ -18,6 +18,7 @@
 #include "flowprior/workflow/json_fields.hpp"
 #include "flowprior/workflow/likelihood_builder.hpp"
 #include "flowprior/workflow/report_html.hpp"
+#include "flowprior/workflow/stage_parameters.hpp"
 #include "workflow/checks/builtin.hpp"
 
 namespace flowprior {
@@ -64,36 +65,25 @@ struct DirectReferenceResult final : CheckResult {
   }
 };
 
-// The model itself for `datasets` (DatasetModel::likelihood with direct = true), summed over the datasets.
-std::shared_ptr<const LogDensity> direct_likelihood(const AnalysisConfig& config,
-                                                    const std::vector<std::string>& datasets) {
-  std::vector<std::shared_ptr<const LogDensity>> parts;
-  for (const auto& name : datasets) {
-    const DatasetConfig& c = config.dataset(name);
-    GaussianDataset data = load_dataset(c);
-    data.observables = c.model->observables(c, data);
-    if (!c.pseudo_point.empty()) replace_by_pseudo_data(c, config.box, data);
-    parts.push_back(c.model->likelihood(std::move(data), config.box, /*direct=*/true));
-  }
-  if (parts.size() == 1) return parts.front();
-  return std::make_shared<SumOfLogDensities>(std::move(parts));
-}
-
 // What determines a direct run (RunRequest::settings): the datasets (data digest and model identity), the
 // sampler, the seed and the box; marked as the direct model so it never reuses an emulated run.
 json direct_settings(const AnalysisConfig& config, const std::vector<std::string>& datasets,
-                     const SamplerConfig& s, std::uint64_t seed) {
+                     const SamplerConfig& s, std::uint64_t seed, const Box& run_box) {
   json d = json::array();
   for (const auto& name : datasets) {
     const DatasetConfig& c = config.dataset(name);
     json entry = {{"name", c.name}, {"data_fnv1a", file_digest(c.data_file)}, {"model", c.model->identity()}};
     if (!c.pseudo_point.empty()) entry["pseudo_data"] = c.pseudo_point;
+    if (const StageConfig* stage = config.stage_of(name); stage && !stage->fixed.empty()) entry["fixed"] = stage->fixed;
     d.push_back(entry);
   }
   json box = json::array();
-  for (int j = 0; j < config.box.dim(); ++j)
-    box.push_back({config.box.names()[static_cast<std::size_t>(j)], config.box.lower()[j], config.box.upper()[j]});
+  for (int j = 0; j < run_box.dim(); ++j)
+    box.push_back({run_box.names()[static_cast<std::size_t>(j)], run_box.lower()[j], run_box.upper()[j]});
+  json priors = json::array();
+  for (const auto& p : priors_of(config, run_box.names())) priors.push_back(p.to_json());
   return {{"likelihood", "direct model (direct_reference check)"},
+          {"parameter_priors", priors},
           {"datasets", d},
           {"sampler", {{"kind", to_string(s.kind)}, {"n_active", s.n_active}, {"n_effective", s.n_effective},
                        {"n_total", s.n_total}, {"precondition", s.precondition}, {"walkers", s.walkers},
@@ -106,17 +96,21 @@ DirectPair compare_with_direct(RunContext& ctx, const RunOutput& emulated, const
                                const std::vector<std::string>& datasets, const SamplerConfig& sampler,
                                std::uint64_t seed) {
   const AnalysisConfig& config = ctx.config();
-  RunRequest q{name, ctx.folder(), uniform_run_prior(config.box), direct_likelihood(config, datasets), sampler, seed,
-               ctx.threads(), direct_settings(config, datasets, sampler, seed), {}};
+  // On the emulated run's parameters, with their own priors and each dataset's fixed values
+  // (workflow/stage_parameters.hpp).
+  const std::vector<std::string>& names = emulated.particles.names;
+  const Box box = sub_box(config.box, names);
+  RunRequest q{name, ctx.folder(), ctx.own_prior(names), build_likelihood(config, datasets, names, /*direct=*/true),
+               sampler, seed, ctx.threads(), direct_settings(config, datasets, sampler, seed, box), {}};
   const auto t0 = std::chrono::steady_clock::now();
-  const RunOutput direct = run_or_load(q, config.box);
+  const RunOutput direct = run_or_load(q, box);
   DirectPair p;
   p.wall_seconds = direct.loaded ? 0.0 : std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   p.likelihood_calls = direct.diagnostics.is_object() && direct.diagnostics.contains("likelihood_calls") &&
                                direct.diagnostics["likelihood_calls"].is_number()
                            ? direct.diagnostics["likelihood_calls"].get<double>()
                            : std::numeric_limits<double>::quiet_NaN();
-  p.comparison.comparison = compare_samples(emulated.particles, direct.particles, config.box,
+  p.comparison.comparison = compare_samples(emulated.particles, direct.particles, box,
                                             ctx.comparison_options(emulated.effective_size, direct.effective_size));
   p.comparison.model = emulated.name;
   p.comparison.reference = name;
