@@ -7,7 +7,7 @@
 # Usage: test_example_hotspot_new_parameter.sh <path-to-flowprior> <source-dir>
 set -uo pipefail
 bin=$1
-src=$2
+src=$(realpath "$2")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/examples/hotspot_upc"
