@@ -122,12 +122,6 @@ const StageConfig* AnalysisConfig::stage_of(const std::string& name) const {
   return nullptr;
 }
 
-bool AnalysisConfig::stages_vary_parameters() const {
-  for (const auto& s : stages)
-    if (s.parameters != box.names() || !s.fixed.empty()) return true;
-  return false;
-}
-
 AnalysisConfig parse_analysis_config(const std::string& text, const std::string& source,
                                      const std::string& base_dir, const Extensions& extensions) {
   const ModelRegistry& models = extensions.models;

@@ -37,6 +37,7 @@ ParametersTable read_parameters_table(const toml::table& params, BoxMap map, con
         r.get_double("sd", sd);
         if (!r.has("mean") || !r.has("sd")) throw Error(r.where(r.has("mean") ? "sd" : "mean"), "missing key");
         e.prior.b = sd;
+        if (!(sd > 0)) throw Error(r.where("sd"), "must be > 0, got " + format_g(sd));
         if (shape == "truncnormal" && !r.has("range"))
           throw Error(r.where("range"), "missing key: a truncated normal needs its bounds, range = [low, high]");
         if (!r.has("range") && sd > 0)

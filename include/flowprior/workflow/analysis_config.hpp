@@ -141,8 +141,6 @@ struct AnalysisConfig {
   const DatasetConfig& dataset(const std::string& name) const;  // Error if absent
   // The stage whose datasets include `dataset` (nullptr if none).
   const StageConfig* stage_of(const std::string& dataset) const;
-  // Whether any stage has other parameters than all of [parameters] free.
-  bool stages_vary_parameters() const;
 };
 
 // What a configuration may name: the models of its datasets and the checks of its runs (default: the built-in
