@@ -69,12 +69,16 @@ void check_stage_parameters(const AnalysisConfig& c) {
       throw Error(where, "stage \"" + s.name + "\" frees none of the parameters of stage \"" + c.stages[k - 1].name +
                              "\": its flow prior would stand for nothing; use prior = \"uniform\"");
     // The KL and Jeffreys losses need the log density of what the flow learns; a flow on some of the earlier
-    // stage's parameters learns a marginal, whose density the particles do not carry.
-    if (shared != c.stages[k - 1].parameters && c.flow.loss != Loss::nll)
+    // stage's parameters learns a marginal, whose density the particles do not carry. The reverse order hands
+    // over the other way: there stage k's new parameters are the ones dropped.
+    const bool drops = shared != c.stages[k - 1].parameters;
+    const bool reverse_drops = c.checks.reverse_order && shared != s.parameters;
+    if ((drops || reverse_drops) && c.flow.loss != Loss::nll)
       throw Error(ErrorContext{.file = c.source, .parameter = "flow.loss"},
-                  "loss " + to_string(c.flow.loss) + " needs the earlier posterior's log density, but stage \"" + s.name +
-                      "\" drops parameters of stage \"" + c.stages[k - 1].name +
-                      "\" (its flow learns their marginal): use loss = \"nll\"");
+                  "loss " + to_string(c.flow.loss) + " needs the earlier posterior's log density, but " +
+                      (drops ? "stage \"" + s.name + "\" drops parameters of stage \"" + c.stages[k - 1].name + "\""
+                             : "the reverse order drops the parameters that stage \"" + s.name + "\" adds") +
+                      " (the flow learns a marginal): use loss = \"nll\"");
   }
   // A parameter's free stages are consecutive: one that a stage drops is integrated out there, and a later stage
   // would start it afresh from its own prior, silently losing what the earlier data said about it.

@@ -211,6 +211,7 @@ TEST(StageParameters, BadStageConfigurationsAreOneErrorBeforeAnyRun) {
       {"dataset needs an absent parameter", "fixed = {}\n", "", "stages[0].parameters", "depends on \"k\""},
       {"dropped and freed again", "", "third", "stages[3].parameters", "free again"},
       {"kl loss with a marginal hand-over", "", "kl", "flow.loss", "marginal"},
+      {"kl loss with a reverse order that drops c", "", "klreverse", "flow.loss", "reverse order drops"},
       {"flow file with other names", "", "flowfile", "", "names"},
       {"missing correlated column", "", "correlated", "datasets.B.correlated", "not in the data file"},
       {"dataset listed twice", "", "twice", "stages[0].datasets", "listed twice"},
@@ -242,6 +243,10 @@ TEST(StageParameters, BadStageConfigurationsAreOneErrorBeforeAnyRun) {
       toml += "[datasets.A2]\ndata = \"a.csv\"\nmodel = \"linear\"\nmatrix = " + testing::toml_matrix(sp_data_a().a) +
               "\n[[stages]]\nname = \"stage3\"\ndatasets = [\"A2\"]\nparameters = [\"slope\", \"intercept\"]\n"
               "fixed = {k = 1}\n";
+    }
+    if (c.extra == "klreverse") {  // stage 2 adds c: the reverse order's last stage (A) drops it
+      replace("learning_rate = 0.005\n", "learning_rate = 0.005\nloss = \"kl\"\n");
+      toml += "[checks]\nreverse_order = true\n";
     }
     if (c.extra == "flowfile") {
       const std::string flow_dir = sp_dir("bad_flowfile_source").string();
