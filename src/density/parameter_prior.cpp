@@ -38,17 +38,12 @@ std::string to_string(PriorShape shape) {
   return "?";
 }
 
-bool prior_shape_known(const std::string& name) {
-  return name == "uniform" || name == "normal" || name == "truncnormal" || name == "loguniform" || name == "beta";
-}
-
-PriorShape prior_shape_from_string(const std::string& name) {
+std::optional<PriorShape> prior_shape_from_string(const std::string& name) {
   if (name == "uniform") return PriorShape::uniform;
   if (name == "normal" || name == "truncnormal") return PriorShape::normal;
   if (name == "loguniform") return PriorShape::loguniform;
   if (name == "beta") return PriorShape::beta;
-  throw Error(ErrorContext{.parameter = "prior"},
-              "unknown prior '" + name + "' (uniform, normal, truncnormal, loguniform or beta)");
+  return std::nullopt;
 }
 
 std::string ParameterPrior::problem(double low, double high) const {

@@ -9,6 +9,7 @@
 #include "flowprior/io/csv.hpp"
 #include "flowprior/core/stream_purpose.hpp"
 #include "flowprior/density/embedded_density.hpp"
+#include "flowprior/workflow/stage_parameters.hpp"
 
 namespace flowprior {
 namespace {
@@ -120,11 +121,7 @@ std::shared_ptr<const LogDensity> build_likelihood(const AnalysisConfig& config,
     const StageConfig* stage = config.stage_of(name);
     const bool fixes = stage && !stage->fixed.empty();
     if (parameters != config.box.names() || fixes) {
-      // The dataset's stage fixes some parameters; the ones neither free here nor fixed are ones its model does not
-      // use (check_stage_parameters): held at the middle of their bounds.
-      VectorXd held = 0.5 * (config.box.lower() + config.box.upper());
-      if (stage)
-        for (const auto& [p, value] : stage->fixed) held[config.box.index_of(p)] = value;
+      const VectorXd held = held_values(config, name);
       std::vector<std::string> overridden;  // free in this run (a joint run), fixed for this dataset
       for (const auto& p : parameters)
         if (stage && stage->fixed.count(p)) overridden.push_back(p);

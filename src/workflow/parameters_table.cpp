@@ -27,9 +27,10 @@ ParametersTable read_parameters_table(const toml::table& params, BoxMap map, con
       ConfigTable r(*t, source, key_prefix + name + ".");
       std::string shape = "uniform";
       r.get_string("prior", shape);
-      if (!prior_shape_known(shape))
+      const std::optional<PriorShape> known = prior_shape_from_string(shape);
+      if (!known)
         throw Error(r.where("prior"), "unknown prior \"" + shape + "\" (uniform, normal, truncnormal, loguniform or beta)");
-      e.prior.shape = prior_shape_from_string(shape);
+      e.prior.shape = *known;
       if (r.has("range")) range = r.get_vector("range");
       if (e.prior.shape == PriorShape::normal) {
         double sd = 0;

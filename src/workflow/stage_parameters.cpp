@@ -135,20 +135,24 @@ std::vector<std::string> new_parameters(const std::vector<std::string>& a, const
   return out;
 }
 
+VectorXd held_values(const AnalysisConfig& config, const std::string& dataset) {
+  VectorXd held = 0.5 * (config.box.lower() + config.box.upper());
+  if (const StageConfig* stage = config.stage_of(dataset))
+    for (const auto& [p, value] : stage->fixed) held[config.box.index_of(p)] = value;
+  return held;
+}
+
 MatrixXd dataset_points(const AnalysisConfig& config, const std::string& dataset, const std::vector<std::string>& names,
                         const MatrixXd& values) {
   const Box& box = config.box;
-  if (names == box.names() && (!config.stage_of(dataset) || config.stage_of(dataset)->fixed.empty())) return values;
   const StageConfig* stage = config.stage_of(dataset);
+  if (names == box.names() && (!stage || stage->fixed.empty())) return values;
   const DatasetConfig& d = config.dataset(dataset);
   const std::vector<std::string> used = d.model->parameters_used(box).value_or(box.names());
-  MatrixXd full = (0.5 * (box.lower() + box.upper())).transpose().replicate(values.rows(), 1);
+  MatrixXd full = held_values(config, dataset).transpose().replicate(values.rows(), 1);
   for (int j = 0; j < box.dim(); ++j) {
     const std::string& p = box.names()[static_cast<std::size_t>(j)];
-    if (stage && stage->fixed.count(p)) {
-      full.col(j).setConstant(stage->fixed.at(p));
-      continue;
-    }
+    if (stage && stage->fixed.count(p)) continue;  // held at its fixed value
     const auto it = std::find(names.begin(), names.end(), p);
     if (it != names.end()) full.col(j) = values.col(static_cast<Index>(it - names.begin()));
     else if (lists_name(used, p))

@@ -7,21 +7,10 @@
 #include "flowprior/density/flow_prior.hpp"
 #include "flowprior/density/metrics/quality_report.hpp"
 #include "flowprior/flow/flow_on_box.hpp"
+#include "density/banana_problem.hpp"
 
 namespace flowprior {
 namespace {
-
-// Exact draws of log p = -[(x1 - 1)^2 + 20 (x1^2 - x2)^2]: x1 ~ N(1, 1/2), x2 | x1 ~ N(x1^2, 1/40), kept in the box.
-MatrixXd banana_exact(Index n, const Box& box, Rng& rng) {
-  MatrixXd x(n, 2);
-  for (Index i = 0; i < n;) {
-    RowVectorXd row(2);
-    row[0] = 1.0 + std::sqrt(0.5) * rng.normal();
-    row[1] = row[0] * row[0] + std::sqrt(1.0 / 40.0) * rng.normal();
-    if (box.contains(row)) x.row(i++) = row;
-  }
-  return x;
-}
 
 TEST(BananaFlow, TrainedMafReachesTheNoiseFloor) {
   VectorXd lo(2), hi(2);
@@ -29,8 +18,8 @@ TEST(BananaFlow, TrainedMafReachesTheNoiseFloor) {
   hi << 3.0, 8.0;
   const Box box({"x1", "x2"}, lo, hi);
   Rng data_rng(42);
-  Samples train{.names = box.names(), .values = banana_exact(10000, box, data_rng)};
-  Samples reference{.names = box.names(), .values = banana_exact(10000, box, data_rng)};
+  Samples train{.names = box.names(), .values = testing::banana_draws(10000, box, data_rng)};
+  Samples reference{.names = box.names(), .values = testing::banana_draws(10000, box, data_rng)};
 
   TrainOptions options;
   options.flow.arch = FlowArch::maf;

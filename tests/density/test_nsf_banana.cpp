@@ -8,35 +8,10 @@
 #include "flowprior/core/rng.hpp"
 #include "flowprior/density/flow_prior.hpp"
 #include "flowprior/flow/flow_on_box.hpp"
+#include "density/banana_problem.hpp"
 
 namespace flowprior {
 namespace {
-
-// Exact draws of log p = -[(x1 - 1)^2 + 20 (x1^2 - x2)^2]: x1 ~ N(1, 1/2), x2 | x1 ~ N(x1^2, 1/40), kept in the box.
-MatrixXd nsf_banana_draws(Index n, const Box& box, Rng& rng) {
-  MatrixXd x(n, 2);
-  for (Index i = 0; i < n;) {
-    RowVectorXd row(2);
-    row[0] = 1.0 + std::sqrt(0.5) * rng.normal();
-    row[1] = row[0] * row[0] + std::sqrt(1.0 / 40.0) * rng.normal();
-    if (box.contains(row)) x.row(i++) = row;
-  }
-  return x;
-}
-
-// log of the integral of exp(log p) over the box: x2 analytically (a normal cdf difference), x1 by Simpson.
-double nsf_banana_log_normaliser(const Box& box) {
-  const int m = 4000;
-  const double a = box.lower()[0], b = box.upper()[0], h = (b - a) / m, c = std::sqrt(40.0);
-  auto phi = [](double t) { return 0.5 * std::erfc(-t / std::sqrt(2.0)); };
-  auto f = [&](double x1) {
-    return std::exp(-(x1 - 1) * (x1 - 1)) * std::sqrt(M_PI / 20.0) *
-           (phi(c * (box.upper()[1] - x1 * x1)) - phi(c * (box.lower()[1] - x1 * x1)));
-  };
-  double s = f(a) + f(b);
-  for (int i = 1; i < m; ++i) s += f(a + i * h) * (i % 2 ? 4 : 2);
-  return std::log(s * h / 3);
-}
 
 double nsf_banana_kl(double tail_bound) {
   VectorXd lo(2), hi(2);
@@ -44,8 +19,8 @@ double nsf_banana_kl(double tail_bound) {
   hi << 3.0, 8.0;
   const Box box({"x1", "x2"}, lo, hi);
   Rng data_rng(77);
-  const Samples train{.names = box.names(), .values = nsf_banana_draws(8000, box, data_rng)};
-  const MatrixXd reference = nsf_banana_draws(5000, box, data_rng);
+  const Samples train{.names = box.names(), .values = testing::banana_draws(8000, box, data_rng)};
+  const MatrixXd reference = testing::banana_draws(5000, box, data_rng);
   TrainOptions options;
   options.flow.arch = FlowArch::nsf;
   options.flow.layers = 4;
@@ -59,12 +34,11 @@ double nsf_banana_kl(double tail_bound) {
   FlowOnBox flow;
   train_flow(train, box, options, flow);
   const FlowPrior prior(flow);
-  const double log_z = nsf_banana_log_normaliser(box);
+  const double log_z = testing::banana_log_normaliser(box);
   const VectorXd log_q = prior.log_prob(reference);
   double kl = 0;
   for (Index i = 0; i < reference.rows(); ++i) {
-    const double x1 = reference(i, 0), x2 = reference(i, 1);
-    kl += -((x1 - 1) * (x1 - 1) + 20 * (x1 * x1 - x2) * (x1 * x1 - x2)) - log_z - log_q[i];
+    kl += testing::banana_log_p(reference(i, 0), reference(i, 1)) - log_z - log_q[i];
   }
   return kl / static_cast<double>(reference.rows());
 }

@@ -198,6 +198,12 @@ TEST(StageParameters, FirstStageFromCsvChainOrFlowFileMatchesExact) {
   }
 }
 
+// A [datasets.NAME] table of the linear model on `data` (no offset).
+std::string sp_dataset_toml(const std::string& name, const std::string& file, const LinearDataset& d) {
+  return "[datasets." + name + "]\ndata = \"" + file + "\"\nmodel = \"linear\"\nmatrix = " +
+         testing::toml_matrix(d.a) + "\n";
+}
+
 // One configuration error per case, found before any stage runs (no run file written).
 TEST(StageParameters, BadStageConfigurationsAreOneErrorBeforeAnyRun) {
   struct Case {
@@ -233,15 +239,14 @@ TEST(StageParameters, BadStageConfigurationsAreOneErrorBeforeAnyRun) {
     if (c.what == "unknown free parameter") replace("parameters = [\"slope\", \"intercept\", \"c\"]", "parameters = [\"slope\", \"nope\"]");
     if (!c.stage1.empty()) replace("fixed = {k = 1}\n", c.stage1);
     if (c.extra == "third")  // c free in stage 2, dropped in stage 3 (A2 does not use it), free again in stage 4
-      toml += "[datasets.A2]\ndata = \"a.csv\"\nmodel = \"linear\"\nmatrix = " + testing::toml_matrix(sp_data_a().a) +
-              "\n[datasets.B2]\ndata = \"b.csv\"\nmodel = \"linear\"\nmatrix = " + testing::toml_matrix(sp_data_b().a) +
-              "\n[[stages]]\nname = \"stage3\"\ndatasets = [\"A2\"]\nparameters = [\"slope\", \"intercept\"]\n"
+      toml += sp_dataset_toml("A2", "a.csv", sp_data_a()) + sp_dataset_toml("B2", "b.csv", sp_data_b()) +
+              "[[stages]]\nname = \"stage3\"\ndatasets = [\"A2\"]\nparameters = [\"slope\", \"intercept\"]\n"
               "fixed = {k = 1}\n[[stages]]\nname = \"stage4\"\ndatasets = [\"B2\"]\n"
               "parameters = [\"slope\", \"intercept\", \"c\"]\nfixed = {k = 1}\n";
     if (c.extra == "kl") {  // stage 3 drops c: its flow is a marginal of stage 2
       replace("learning_rate = 0.005\n", "learning_rate = 0.005\nloss = \"kl\"\n");
-      toml += "[datasets.A2]\ndata = \"a.csv\"\nmodel = \"linear\"\nmatrix = " + testing::toml_matrix(sp_data_a().a) +
-              "\n[[stages]]\nname = \"stage3\"\ndatasets = [\"A2\"]\nparameters = [\"slope\", \"intercept\"]\n"
+      toml += sp_dataset_toml("A2", "a.csv", sp_data_a()) +
+              "[[stages]]\nname = \"stage3\"\ndatasets = [\"A2\"]\nparameters = [\"slope\", \"intercept\"]\n"
               "fixed = {k = 1}\n";
     }
     if (c.extra == "klreverse") {  // stage 2 adds c: the reverse order's last stage (A) drops it

@@ -3,6 +3,7 @@
 // distributions, each normalised on its parameter's own bounds [low, high] of the box, so their product is
 // normalised on the box. Uniform is the default; normal (truncated to the bounds), log-uniform and beta (on the
 // bounds, scaled) are the others. Draws are exact, by inverse CDF from one uniform per value.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,8 +18,8 @@ namespace flowprior {
 enum class PriorShape { uniform, normal, loguniform, beta };
 
 std::string to_string(PriorShape shape);
-PriorShape prior_shape_from_string(const std::string& name);  // also "truncnormal" (= normal); Error otherwise
-bool prior_shape_known(const std::string& name);
+// "uniform", "normal" (also "truncnormal"), "loguniform", "beta"; nullopt for any other name.
+std::optional<PriorShape> prior_shape_from_string(const std::string& name);
 
 // One parameter's prior on [low, high]. normal: a = mean, b = sd; beta: a = alpha, b = beta (of (x - low) / width);
 // uniform, loguniform (needs low > 0): no parameters.

@@ -35,6 +35,9 @@ std::vector<std::string> shared_parameters(const std::vector<std::string>& a, co
 std::vector<std::string> new_parameters(const std::vector<std::string>& a, const std::vector<std::string>& b);
 // Every parameter some stage frees, in box order: the joint run's parameters.
 std::vector<std::string> joint_parameters(const AnalysisConfig& config);
+// The values `dataset` sees for the parameters a run does not vary: its stage's fixed values, the middle of the
+// bounds for the others (which its model does not use: check_stage_parameters). One per [parameters] entry.
+VectorXd held_values(const AnalysisConfig& config, const std::string& dataset);
 // Points of a run (columns `names`) as points of all [parameters] for `dataset`: its stage's fixed values, the middle
 // of the bounds for parameters its model does not use. Error naming the parameter if the dataset uses one that the
 // run does not have (a stage that dropped it).
