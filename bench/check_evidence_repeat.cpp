@@ -1,9 +1,9 @@
 // Issue 18: is the importance-sampling evidence's reported error right for a given final flow? Loads a finished
 // run's checkpoint (`flowprior sample --sampler smc --checkpoint FILE` on a built-in target, default flow options),
 // restores its final preconditioning flow, and repeats the evidence step (sampler/importance_evidence.hpp) REPS
-// times with independent draws (evidence seeds 1000 + rep). Prints each repeat's error against the exact log Z, its
+// times with independent draws (evidence seeds first_seed + rep). Prints each repeat's error against the exact log Z, its
 // reported error, ESS, k-hat and rounds, then the scatter of the estimates against the mean reported error.
-// Usage: check_evidence_repeat TARGET DIM CHECKPOINT [reps=20] [max_rounds=4] [samples=4096] [tolerance=0.03]
+// Usage: check_evidence_repeat TARGET DIM CHECKPOINT [reps=20] [max_rounds=4] [samples=4096] [tolerance=0.03] [smooth=1] [first_seed=1000]
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -21,7 +21,7 @@ using namespace flowprior;
 
 int main(int argc, char** argv) {
   if (argc < 4) {
-    std::fprintf(stderr, "usage: check_evidence_repeat TARGET DIM CHECKPOINT [reps] [max_rounds] [samples] [tolerance]\n");
+    std::fprintf(stderr, "usage: check_evidence_repeat TARGET DIM CHECKPOINT [reps] [max_rounds] [samples] [tolerance] [smooth] [first_seed]\n");
     return 2;
   }
   const int dim = std::atoi(argv[2]);
@@ -46,13 +46,15 @@ int main(int argc, char** argv) {
   eo.max_rounds = argc > 5 ? std::atoi(argv[5]) : eo.max_rounds;
   eo.samples = argc > 6 ? std::atol(argv[6]) : 4096;
   eo.tolerance = argc > 7 ? std::atof(argv[7]) : eo.tolerance;
+  eo.smooth = argc > 8 ? std::atoi(argv[8]) != 0 : eo.smooth;
+  const std::uint64_t seed0 = argc > 9 ? std::strtoull(argv[9], nullptr, 10) : 1000;
 
   const double exact = *target.log_z;
   double sum = 0, sum2 = 0, err2 = 0, pull2 = 0;
   std::printf("%s d=%d run seed %llu, %d repeats of up to %d rounds of %ld draws\n", argv[1], dim,
               static_cast<unsigned long long>(state.seed), reps, eo.max_rounds, static_cast<long>(eo.samples));
   for (int rep = 0; rep < reps; ++rep) {
-    eo.seed = 1000 + static_cast<std::uint64_t>(rep);
+    eo.seed = seed0 + static_cast<std::uint64_t>(rep);
     const ImportanceEvidence ev = adaptive_importance_evidence(*flow, dim, eo, log_target);
     const double e = ev.log_z - exact;
     std::printf("rep %2d  error %+.4f +- %.4f  ESS %6.0f  khat %5.2f  rounds %d  per round:", rep, e, ev.log_z_err, ev.ess,

@@ -79,7 +79,7 @@ MatrixXd defensive_flow_base_sample(int dim, Index n, Rng& rng) {
 }
 
 MultipleImportance combine_importance_rounds(const VectorXd& log_target, const MatrixXd& log_q,
-                                             const std::vector<Index>& round_sizes) {
+                                             const std::vector<Index>& round_sizes, bool smooth) {
   const Index n = log_target.size();
   const auto rounds = static_cast<Index>(round_sizes.size());
   Index total = 0;
@@ -97,9 +97,9 @@ MultipleImportance combine_importance_rounds(const VectorXd& log_target, const M
     const double v = log_target[i] - log_mix;
     out.log_w[i] = std::isnan(v) ? -INFINITY : v;
   }
+  out.khat = smooth ? pareto_smooth(out.log_w) : pareto_khat(out.log_w);
   out.log_z = log_sum_exp(out.log_w) - log_n;
   out.ess = ess_from_log_weights(out.log_w);
-  out.khat = pareto_khat(out.log_w);
   // Delta method per stratum: Var(Z_hat) = sum_r n_r var_r(w) / N^2 (the rounds are independent strata of fixed
   // sizes; Owen 2013, Monte Carlo theory, Sec. 9.2 and 9.12), relative to Z_hat.
   const double lmax = out.log_w.maxCoeff();
@@ -181,7 +181,7 @@ ImportanceEvidence adaptive_importance_evidence(const LatentMap& flow, int dim, 
     log_p_all.conservativeResize(n);
     log_p_all.tail(o.samples) = log_p;
     sizes.push_back(o.samples);
-    mis = combine_importance_rounds(log_p_all, log_q_all, sizes);
+    mis = combine_importance_rounds(log_p_all, log_q_all, sizes, o.smooth);
     out.round_log_z.push_back(mis.log_z);
     out.round_log_z_err.push_back(mis.log_z_err);
     out.round_khat.push_back(mis.khat);

@@ -11,8 +11,13 @@
 namespace flowprior {
 namespace {
 
-// Zhang & Stephens' posterior-mean estimate of the GPD shape k from exceedances x (sorted ascending, positive).
-double gpd_shape_zhang_stephens(const std::vector<double>& x) {
+struct GpdFit {
+  double k = 0, sigma = 0;
+};
+
+// Zhang & Stephens' posterior-mean estimate of the GPD shape k (with the prior) and scale sigma from exceedances x
+// (sorted ascending, positive).
+GpdFit gpd_fit_zhang_stephens(const std::vector<double>& x) {
   const auto n = static_cast<double>(x.size());
   const int m = 30 + static_cast<int>(std::sqrt(n));
   const double prior_bs = 3, prior_k = 10;
@@ -42,27 +47,57 @@ double gpd_shape_zhang_stephens(const std::vector<double>& x) {
   double k = 0;
   for (double v : x) k += std::log1p(-b_post * v);
   k /= n;
-  return (n * k + prior_k * 0.5) / (n + prior_k);
+  return {(n * k + prior_k * 0.5) / (n + prior_k), -k / b_post};
 }
 
 }  // namespace
 
-double pareto_khat(const VectorXd& log_weights) {
+double pareto_smooth(VectorXd& log_weights) {
   const Index n = log_weights.size();
   if (n == 0) return NAN;
   const double lmax = log_weights.maxCoeff();
   if (!std::isfinite(lmax)) return INFINITY;
-  std::vector<double> x(static_cast<std::size_t>(n));
-  for (Index i = 0; i < n; ++i) x[static_cast<std::size_t>(i)] = log_weights[i] - lmax;  // NaN: none here (caller)
-  std::sort(x.begin(), x.end());
+  std::vector<Index> order(static_cast<std::size_t>(n));
+  for (Index i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
+  std::stable_sort(order.begin(), order.end(), [&](Index a, Index b) { return log_weights[a] < log_weights[b]; });
   const auto tail = static_cast<Index>(std::ceil(std::min(0.2 * static_cast<double>(n), 3 * std::sqrt(static_cast<double>(n)))));
   if (tail + 1 > n) return INFINITY;
-  const double cutoff = std::max(x[static_cast<std::size_t>(n - tail - 1)], std::log(std::numeric_limits<double>::min()));
+  const double cutoff = std::max(log_weights[order[static_cast<std::size_t>(n - tail - 1)]] - lmax,
+                                 std::log(std::numeric_limits<double>::min()));
   std::vector<double> exceed;
-  for (double v : x)
-    if (v > cutoff) exceed.push_back(std::exp(v) - std::exp(cutoff));
-  if (exceed.size() <= 4) return INFINITY;
-  return gpd_shape_zhang_stephens(exceed);  // x sorted, so exceed is too
+  std::vector<Index> rows;
+  for (Index j = 0; j < n; ++j) {
+    const Index i = order[static_cast<std::size_t>(j)];
+    const double v = log_weights[i] - lmax;
+    if (v > cutoff) {
+      exceed.push_back(std::exp(v) - std::exp(cutoff));
+      rows.push_back(i);
+    }
+  }
+  if (exceed.size() <= 4) {
+    // Too few distinct tail values to fit: a tail of ties (bounded weights, k-hat 0) unless the finite weights are
+    // fewer than the tail itself (nothing to vouch for, +inf).
+    Index finite = 0;
+    for (Index i = 0; i < n; ++i) finite += std::isfinite(log_weights[i]) ? 1 : 0;
+    return finite > tail ? 0.0 : INFINITY;
+  }
+  const GpdFit fit = gpd_fit_zhang_stephens(exceed);
+  if (!std::isfinite(fit.k) || !(fit.sigma > 0)) return fit.k;
+  // The tail weights replaced by the fitted GPD's quantiles at (j - 0.5) / M, capped at the largest raw weight.
+  const auto m = static_cast<double>(exceed.size());
+  for (std::size_t j = 0; j < exceed.size(); ++j) {
+    const double p = (static_cast<double>(j) + 0.5) / m;
+    const double q = std::abs(fit.k) < std::numeric_limits<double>::epsilon()
+                         ? -std::log1p(-p) * fit.sigma
+                         : std::expm1(-fit.k * std::log1p(-p)) / fit.k * fit.sigma;
+    log_weights[rows[j]] = std::min(0.0, std::log(q + std::exp(cutoff))) + lmax;
+  }
+  return fit.k;
+}
+
+double pareto_khat(const VectorXd& log_weights) {
+  VectorXd copy = log_weights;
+  return pareto_smooth(copy);
 }
 
 }  // namespace flowprior
