@@ -30,6 +30,10 @@ constexpr double kKhatUnreliable = 0.7;
 // proposal towards itself, which lowers its own weight), whether the fit was the flow itself or an affine map of its
 // latent space; with proposals fixed in advance the balance-heuristic estimate is unbiased.
 constexpr double kScaleStep = 0.1;
+// Pareto smoothing only where the raw weights' variance is infinite (k-hat > 0.5): below, the raw estimate is
+// unbiased with a reliable error and smoothing was measured to lean it low (10-D bound-piled target, mean pull -0.42
+// with smoothing everywhere against -0.20 without).
+constexpr double kSmoothAbove = 0.5;
 
 // A round's proposal in the flow's latent space: z = scale eps, eps ~ defensive base.
 struct LatentAffine {
@@ -97,7 +101,11 @@ MultipleImportance combine_importance_rounds(const VectorXd& log_target, const M
     const double v = log_target[i] - log_mix;
     out.log_w[i] = std::isnan(v) ? -INFINITY : v;
   }
-  out.khat = smooth ? pareto_smooth(out.log_w) : pareto_khat(out.log_w);
+  {
+    VectorXd smoothed = out.log_w;
+    out.khat = pareto_smooth(smoothed);
+    if (smooth && out.khat > kSmoothAbove) out.log_w = std::move(smoothed);
+  }
   out.log_z = log_sum_exp(out.log_w) - log_n;
   out.ess = ess_from_log_weights(out.log_w);
   // Delta method per stratum: Var(Z_hat) = sum_r n_r var_r(w) / N^2 (the rounds are independent strata of fixed
