@@ -274,7 +274,7 @@ void bind_sampler(py::module_& m) {
       .def_readonly("log_z_ps", &SmcResult::log_z_ps, "Persistent-sampling estimate of the log evidence (a second figure; leans high in many dimensions, bench/RESULTS.md).")
       .def_readonly("log_z_ps_err", &SmcResult::log_z_ps_err, "Standard error of log_z_ps.")
       .def_readonly("log_z_is", &SmcResult::log_z_is, "log evidence by importance sampling from the final flow (NaN without preconditioning or with evidence_samples=0).")
-      .def_readonly("log_z_is_err", &SmcResult::log_z_is_err, "Standard error of log_z_is (delta method over the Pareto-smoothed importance weights of every round).")
+      .def_readonly("log_z_is_err", &SmcResult::log_z_is_err, "Standard error of log_z_is (delta method over the importance weights of every round, Pareto-smoothed where k-hat > 0.5).")
       .def_readonly("log_z_is_ess", &SmcResult::log_z_is_ess, "Effective sample size of the importance weights of log_z_is (all rounds).")
       .def_readonly("log_z_is_khat", &SmcResult::log_z_is_khat, "Pareto k-hat of the importance weights of log_z_is (<= 0.5: reliable error; > 0.7: unreliable, with a warning). NaN without log_z_is.")
       .def_readonly("log_z_is_rounds", &SmcResult::log_z_is_rounds, "Rounds of importance sampling behind log_z_is (evidence_rounds at most; 0 without it).")
