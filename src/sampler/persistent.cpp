@@ -402,7 +402,7 @@ SmcResult PersistentSampler::run(const PriorModel& prior, const LogDensity& like
   result.log_z_is_khat = NAN;
   result.log_z_is_rounds = 0;
   if (flow && flow->trained() && o.evidence_samples > 0) {
-    // Importance sampling from the final flow, refined in up to evidence_rounds rounds (sampler/importance_evidence.hpp);
+    // Importance sampling from the final flow, in up to evidence_rounds rounds (sampler/importance_evidence.hpp);
     // divided by all draws (also those outside the prior's support).
     const LogTargetU log_target = [&](const MatrixXd& u, VectorXd& log_p) {
       MatrixXd x;
@@ -426,7 +426,7 @@ SmcResult PersistentSampler::run(const PriorModel& prior, const LogDensity& like
       add_warning(result.warnings, "the importance-sampling evidence is unreliable: Pareto k-hat " + fmt(ev.khat, 3) +
                                        " > 0.7 after " + std::to_string(ev.rounds) + " rounds (ESS " +
                                        fmt(ev.ess, 4) + " of " + std::to_string(ev.draws) +
-                                       " draws); more particles or evidence_rounds may help");
+                                       " draws); more particles, evidence_samples or evidence_rounds may help");
   }
   const bool use_is = std::isfinite(result.log_z_is) && std::isfinite(result.log_z_is_err);
   result.log_z = use_is ? result.log_z_is : result.log_z_ps;

@@ -77,10 +77,11 @@ struct PersistentOptions {
   // persistent-sampling estimate is reported instead). 4096 costs a few per cent of a run's likelihood calls and
   // gives a calibrated error of ~0.01-0.03 nat on the built-in targets up to d = 30 (bench/RESULTS.md).
   Index evidence_samples = 4096;
-  // Adaptive importance sampling (sampler/importance_evidence.hpp): while the error of log_z_is exceeds
-  // evidence_tolerance (nat) or its Pareto k-hat exceeds 0.7, another evidence_samples draws are made from the flow with
-  // its latent base moved and widened to the weighted draws so far, at most evidence_rounds rounds in all; every draw
-  // of every round enters the estimate (balance heuristic). evidence_rounds = 1: one batch from the final flow.
+  // Importance sampling in rounds (sampler/importance_evidence.hpp): while the error of log_z_is exceeds
+  // evidence_tolerance (nat) or its Pareto k-hat exceeds 0.7, another evidence_samples draws are made from a wider copy
+  // of the proposal (latent base scaled by 1 + 0.1 r in round r), at most evidence_rounds rounds in all; every draw of
+  // every round enters the estimate (balance heuristic). evidence_rounds = 1: one batch from the final flow. Extra
+  // rounds cost up to ~5 % of a run's likelihood calls on the built-in targets (bench/RESULTS.md).
   int evidence_rounds = 4;
   double evidence_tolerance = 0.03;
   // Called at the start of every iteration and before every minibatch of the preconditioning flow's training; it
