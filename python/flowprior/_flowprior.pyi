@@ -257,10 +257,16 @@ class SmcResult(object):
         """log evidence by importance sampling from the final flow (NaN without preconditioning or with evidence_samples=0)."""
     @property
     def log_z_is_err(self) -> typing.Any:
-        """Standard error of log_z_is (delta method over the importance weights)."""
+        """Standard error of log_z_is (delta method over the importance weights of every round, Pareto-smoothed where k-hat > 0.5)."""
     @property
     def log_z_is_ess(self) -> typing.Any:
-        """Effective sample size of the importance weights of log_z_is."""
+        """Effective sample size of the importance weights of log_z_is (all rounds)."""
+    @property
+    def log_z_is_khat(self) -> typing.Any:
+        """Pareto k-hat of the importance weights of log_z_is (<= 0.5: reliable error; > 0.7: unreliable, with a warning). NaN without log_z_is."""
+    @property
+    def log_z_is_rounds(self) -> typing.Any:
+        """Rounds of importance sampling behind log_z_is (evidence_rounds at most; 0 without it)."""
     @property
     def ess(self) -> typing.Any:
         """Effective sample size of the weights at beta = 1."""

@@ -11,6 +11,7 @@
 #include "flowprior/core/error.hpp"
 #include "flowprior/core/log.hpp"
 #include "flowprior/sampler/checkpoint.hpp"
+#include "flowprior/sampler/importance_evidence.hpp"
 #include "flowprior/sampler/persistent_flow.hpp"
 #include "flowprior/sampler/persistent_weights.hpp"
 
@@ -23,7 +24,8 @@ constexpr std::uint64_t kResample = purpose_id(StreamPurpose::smc_resample);
 constexpr std::uint64_t kMutate = purpose_id(StreamPurpose::smc_mutate);
 constexpr std::uint64_t kFlowTrain = purpose_id(StreamPurpose::smc_flow_train);
 constexpr std::uint64_t kPosterior = purpose_id(StreamPurpose::smc_posterior);
-constexpr std::uint64_t kEvidence = purpose_id(StreamPurpose::smc_evidence);
+// Pareto k-hat above which importance sampling is not reliable (Vehtari et al. 2015, arXiv:1507.02646, Sec. 3).
+constexpr double kKhatWarn = 0.7;
 
 std::string point_string(const MatrixXd& x, Index row) {
   std::ostringstream s;
@@ -103,47 +105,6 @@ double find_beta(const PersistentWeights& weights, double beta_prev, double n_ef
   return 0.5 * (lo + hi);
 }
 
-// Proposal of the importance-sampling evidence: the flow with its latent base N(0, I) replaced by a product over the
-// latent coordinates of the defensive mixture (1 - a) N(0, 1) + a t_nu(0, 1) (Hesterberg 1995, Technometrics 37:185;
-// Owen & Zhou 2000, JASA 95:135). Why per coordinate: mass piled against a bound has a finite density at the bound,
-// which the logit box map turns into an exponential tail in u (p(u) ~ e^u), and a flow with a Gaussian base and
-// Lipschitz layers cannot make tails heavier than Gaussian (Jaini et al. 2020, arXiv:1907.04481, Sec. 3). The target
-// then has heavier tails than the flow in each latent coordinate that carries a bound-piled parameter, the weights
-// have infinite variance, and both the estimate and its error come out too small (bench/RESULTS.md, evidence
-// calibration: with a = 0.1 of a d-dimensional t_4 the 10-D bound-piled target still missed by 0.21 with ESS 34).
-// A Student-t factor per coordinate bounds the weight where one coordinate is deep in its tail while the others are
-// in the bulk, which is where a multivariate t puts almost no mass. Cost for a perfect flow: ESS x 1.02^-d
-// (0.82 at d = 10, 0.67 at d = 20). Each coordinate of each draw uses the t with probability a; every draw is weighted
-// with the product-mixture density (deterministic mixture).
-constexpr double kDefensiveFraction = 0.2, kDefensiveNu = 2;
-
-double defensive_base_log_density(const MatrixXd& z, Index row) {
-  const double a = kDefensiveFraction, nu = kDefensiveNu;
-  const double log_g = std::log1p(-a) - 0.5 * std::log(2 * M_PI);
-  const double log_t = std::log(a) + std::lgamma(0.5 * (nu + 1)) - std::lgamma(0.5 * nu) - 0.5 * std::log(nu * M_PI);
-  double sum = 0;
-  for (Index k = 0; k < z.cols(); ++k) {
-    const double r2 = z(row, k) * z(row, k);
-    const double lg = log_g - 0.5 * r2, lt = log_t - 0.5 * (nu + 1) * std::log1p(r2 / nu);
-    const double m = std::max(lg, lt);
-    sum += m + std::log1p(std::exp(std::min(lg, lt) - m));
-  }
-  return sum;
-}
-
-void defensive_flow_sample(const LatentMap& flow, int d, Index n, Rng& rng, MatrixXd& u, VectorXd& log_q) {
-  MatrixXd z(n, d);
-  rng.fill_normal(z);
-  for (Index i = 0; i < n; ++i)
-    for (int k = 0; k < d; ++k)
-      if (rng.uniform() < kDefensiveFraction)
-        z(i, k) *= std::sqrt(kDefensiveNu / (2 * gamma_draw(0.5 * kDefensiveNu, rng)));
-  VectorXd log_dudz;
-  flow.to_data(z, u, log_dudz);
-  log_q.resize(n);
-  for (Index i = 0; i < n; ++i) log_q[i] = defensive_base_log_density(z, i) - log_dudz[i];
-}
-
 std::string fmt(double v, int precision = 4) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*g", precision, v);
@@ -205,7 +166,11 @@ SmcResult PersistentSampler::run(const PriorModel& prior, const LogDensity& like
                 std::to_string(d) + ")");
   if (o.n_active < 2) throw Error(ErrorContext{.parameter = "n_active"}, "needs at least 2 particles");
   if (!(o.n_effective > 1)) throw Error(ErrorContext{.parameter = "n_effective"}, "must exceed 1");
-  if (o.evidence_samples < 0) throw Error(ErrorContext{.parameter = "evidence_samples"}, "must be at least 0");
+  if (o.evidence_samples < 0 || o.evidence_samples == 1)
+    throw Error(ErrorContext{.parameter = "evidence_samples"}, "must be 0 (off) or at least 2");
+  if (o.evidence_rounds < 1) throw Error(ErrorContext{.parameter = "evidence_rounds"}, "must be at least 1");
+  if (!(o.evidence_tolerance >= 0))
+    throw Error(ErrorContext{.parameter = "evidence_tolerance"}, "must be a number >= 0 (nat)");
   if (o.warmup_blocks < 1) throw Error(ErrorContext{.parameter = "warmup_blocks"}, "must be at least 1");
   if (!prior.sample) throw Error("persistent sampler: the prior model has no sampler");
 
@@ -434,38 +399,34 @@ SmcResult PersistentSampler::run(const PriorModel& prior, const LogDensity& like
   result.log_z_is = NAN;
   result.log_z_is_err = NAN;
   result.log_z_is_ess = NAN;
+  result.log_z_is_khat = NAN;
+  result.log_z_is_rounds = 0;
   if (flow && flow->trained() && o.evidence_samples > 0) {
-    // Importance sampling from the final flow; divided by all draws (also those outside the prior's support).
-    Rng rng(o.seed, stream_id({kEvidence}));
-    MatrixXd u, x;
-    VectorXd log_q, log_dxdu, log_prior, log_like;
-    defensive_flow_sample(*flow, d, o.evidence_samples, rng, u, log_q);
-    box.to_box(u, x, log_dxdu);
-    prior.density.log_prob(x, log_prior);
-    check_prior_values(log_prior, x);
-    evaluate_likelihood(likelihood, evaluator, x, log_prior, log_dxdu, log_like, s.likelihood_calls);
-    const Index n = o.evidence_samples;
-    VectorXd lw(n);
-    for (Index i = 0; i < n; ++i) {
-      const double v = log_like[i] + log_prior[i] + log_dxdu[i] - log_q[i];
-      lw[i] = std::isnan(v) ? -INFINITY : v;
-    }
-    const double log_n = std::log(static_cast<double>(n));
-    result.log_z_is = log_sum_exp(lw) - log_n;
-    result.log_z_is_ess = ess_from_log_weights(lw);
-    // Delta method: Var(log Z_hat) = Var(w) / (n mean(w)^2), w = exp(lw - max) (Owen 2013, Monte Carlo theory,
-    // Sec. 9.2); with the bounded weights of the defensive proposal Var(w) is finite and this is consistent.
-    const double lmax = lw.maxCoeff();
-    double mean = 0, sq = 0;
-    for (Index i = 0; i < n; ++i) {
-      const double w = std::exp(lw[i] - lmax);
-      mean += w;
-      sq += w * w;
-    }
-    mean /= static_cast<double>(n);
-    const double var = n > 1 ? (sq - static_cast<double>(n) * mean * mean) / static_cast<double>(n - 1) : INFINITY;
-    result.log_z_is_err = std::sqrt(std::max(0.0, var) / static_cast<double>(n)) / mean;
+    // Importance sampling from the final flow, in up to evidence_rounds rounds (sampler/importance_evidence.hpp);
+    // divided by all draws (also those outside the prior's support).
+    const LogTargetU log_target = [&](const MatrixXd& u, VectorXd& log_p) {
+      MatrixXd x;
+      VectorXd log_dxdu, log_prior, log_like;
+      box.to_box(u, x, log_dxdu);
+      prior.density.log_prob(x, log_prior);
+      check_prior_values(log_prior, x);
+      evaluate_likelihood(likelihood, evaluator, x, log_prior, log_dxdu, log_like, s.likelihood_calls);
+      log_p = log_like + log_prior + log_dxdu;
+    };
+    const ImportanceEvidence ev = adaptive_importance_evidence(
+        *flow, d, {.samples = o.evidence_samples, .max_rounds = o.evidence_rounds, .tolerance = o.evidence_tolerance, .seed = o.seed},
+        log_target);
+    result.log_z_is = ev.log_z;
+    result.log_z_is_err = ev.log_z_err;
+    result.log_z_is_ess = ev.ess;
+    result.log_z_is_khat = ev.khat;
+    result.log_z_is_rounds = ev.rounds;
     result.likelihood_calls = s.likelihood_calls;
+    if (ev.khat > kKhatWarn)
+      add_warning(result.warnings, "the importance-sampling evidence is unreliable: Pareto k-hat " + fmt(ev.khat, 3) +
+                                       " > 0.7 after " + std::to_string(ev.rounds) + " rounds (ESS " +
+                                       fmt(ev.ess, 4) + " of " + std::to_string(ev.draws) +
+                                       " draws); more particles, evidence_samples or evidence_rounds may help");
   }
   const bool use_is = std::isfinite(result.log_z_is) && std::isfinite(result.log_z_is_err);
   result.log_z = use_is ? result.log_z_is : result.log_z_ps;

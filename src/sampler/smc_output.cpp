@@ -52,6 +52,8 @@ nlohmann::json smc_summary_json(const SmcResult& r, const nlohmann::json& extra)
   j["log_z_is"] = number_or_null(r.log_z_is);
   j["log_z_is_err"] = number_or_null(r.log_z_is_err);
   j["log_z_is_ess"] = number_or_null(r.log_z_is_ess);
+  j["log_z_is_khat"] = number_or_null(r.log_z_is_khat);
+  j["log_z_is_rounds"] = r.log_z_is_rounds;
   j["likelihood_calls"] = r.likelihood_calls;
   j["wall_seconds"] = r.wall_seconds;
   j["iterations"] = r.iterations.size();

@@ -221,6 +221,9 @@ TEST(PersistentSampler, ReportedEvidenceIsImportanceSamplingWithAFlow) {
   EXPECT_GT(r.result.log_z_err, 0.0);
   EXPECT_LT(r.result.log_z_err, 0.05);
   EXPECT_GT(r.result.log_z_is_ess, 1000.0);  // a good proposal: ESS of the 4096 importance weights
+  EXPECT_LT(r.result.log_z_is_khat, 0.5);     // finite-variance weights
+  EXPECT_GE(r.result.log_z_is_rounds, 1);
+  EXPECT_LE(r.result.log_z_is_rounds, o.evidence_rounds);
   EXPECT_TRUE(std::isfinite(r.result.log_z_ps));
   EXPECT_TRUE(std::isfinite(r.result.log_z_ps_err));
   // Within 0.05 nat and 4 reported sd of the exact value.
@@ -252,6 +255,13 @@ TEST(PersistentSampler, ReportedEvidenceIsPersistentWithoutAFlow) {
   PersistentOptions bad = o;
   bad.evidence_samples = -1;
   EXPECT_THROW(run_target("gaussian", 3, bad), Error);
+  bad = o;
+  bad.evidence_rounds = 0;
+  EXPECT_THROW(run_target("gaussian", 3, bad), Error);
+  bad = o;
+  bad.evidence_tolerance = NAN;
+  EXPECT_THROW(run_target("gaussian", 3, bad), Error);
+  EXPECT_EQ(r.result.log_z_is_rounds, 0);
 }
 
 TEST(PersistentSampler, HalfGaussianAgainstTheBound) {

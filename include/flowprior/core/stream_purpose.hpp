@@ -15,6 +15,7 @@ enum class StreamPurpose : std::uint64_t {
   smc_flow_train = 4,
   smc_posterior = 5,
   smc_evidence = 6,
+  smc_evidence_round = 7,  // sampler/importance_evidence.cpp: stream_id({purpose, round}), round >= 1
   // Workflow sub-runs (workflow/run_context.hpp): stream_id({config seed, purpose, index}).
   stage = 1,
   stage_flow = 2,
