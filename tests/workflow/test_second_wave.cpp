@@ -7,7 +7,10 @@
 
 #include "flowprior/core/error.hpp"
 #include "flowprior/workflow/analysis_config.hpp"
+#include "flowprior/emulator/design.hpp"
+#include "flowprior/io/csv.hpp"
 #include "flowprior/workflow/second_wave.hpp"
+#include "workflow/models/hotspot_emulators.hpp"
 
 namespace flowprior {
 namespace {
@@ -101,6 +104,40 @@ TEST(SecondWave, HeavierRowsComeFirst) {
   for (std::uint64_t seed = 1; seed <= 20; ++seed) {
     const MatrixXd x = draw_posterior_points({nullptr, &heavy}, 2, {"a", "b"}, seed);
     EXPECT_TRUE(x(0, 0) == 123.0 || x(1, 0) == 123.0) << seed;
+  }
+}
+
+TEST(SecondWave, AnotherSecondWaveNeverReusesTheEmulator) {
+  // A tiny gamma+p emulator (12 + 6 model runs): the pilot's first wave, then the refined one on both waves.
+  const fs::path dir = fs::temp_directory_path() / "flowprior_test_second_wave_emulator";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  HotspotOptions o;
+  o.k_free = true;
+  const Box box = HotspotModel(o).prior_box();
+  HotspotEmulatorSettings settings;
+  settings.design_points = 12;
+  settings.validation_points = 6;
+  settings.components = 2;
+  settings.second_wave_points = 10;
+  const PrepareContext context{dir.string(), 1, 5, false, {}};
+  std::string file;
+  prepare_hotspot_emulator(HotspotSystem::gamma_p, o, settings, box, context, file);
+  EXPECT_EQ(fs::path(file).filename(), "emulator_gamma_p_wave1.json");  // the pilot's
+  const MatrixXd wave = maximin_latin_hypercube(box, 10, {.seed = 3});
+  const EmulatorRecord refined = prepare_hotspot_emulator(HotspotSystem::gamma_p, o, settings, box, context, file, &wave);
+  EXPECT_EQ(fs::path(file).filename(), "emulator_gamma_p.json");
+  EXPECT_EQ(refined.second_wave_points, 10);
+  EXPECT_FALSE(refined.loaded);
+  EXPECT_EQ(read_csv_table((dir / "emulator_gamma_p_design.csv").string()).values.rows(), 22);  // both waves
+  EXPECT_TRUE(prepare_hotspot_emulator(HotspotSystem::gamma_p, o, settings, box, context, file, &wave).loaded);
+  MatrixXd other = wave;
+  other(4, 1) += 1e-9;  // one coordinate of one point: another pilot posterior
+  try {
+    prepare_hotspot_emulator(HotspotSystem::gamma_p, o, settings, box, context, file, &other);
+    FAIL() << "an emulator of another second wave reused";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("other settings"), std::string::npos) << e.what();
   }
 }
 
