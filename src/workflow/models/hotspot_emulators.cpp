@@ -103,6 +103,7 @@ EmulatorRecord prepare_hotspot_emulator(HotspotSystem system, const HotspotOptio
   // points (bitwise), so another pilot posterior never reuses this emulator.
   if (second_wave) {
     settings["second_wave_points"] = second_wave->rows();
+    settings["hyper_from_first_wave"] = true;  // EmulatorOptions::hyper_rows
     settings["second_wave_fnv1a"] =
         to_hex(fnv1a(second_wave->data(), static_cast<std::size_t>(second_wave->size()) * sizeof(double)));
   }
@@ -155,6 +156,7 @@ EmulatorRecord prepare_hotspot_emulator(HotspotSystem system, const HotspotOptio
     eo.components = es_settings.components;
     eo.variance_fraction = es_settings.variance_fraction;
     eo.threads = threads;
+    if (second_wave) eo.hyper_rows = es_settings.design_points;  // calibrated over the box (emulator.hpp)
     eo.messages = context.messages;
     eo.gp.seed = stream_id({design_seed, 2});
     EmulatorSummary es;
