@@ -4,7 +4,9 @@ flowprior's gamma+p best fit and at the IP-Glasma MAP (arXiv:2202.01998, N_q = 3
 sigma = 0.563, m = 0.246 GeV; docs/reference/physics.md §1), coherent and incoherent |t| spectra and their slopes,
 and the profile chi^2 of B_q from a gamma+p posterior.
 
-  /usr/bin/python3 examples/hotspot_upc/bq/run.py RUN_FOLDER [build/examples/hotspot_spectra]
+  /usr/bin/python3 examples/hotspot_upc/bq/run.py RUN_FOLDER [WIDE_FOLDER]
+
+WIDE_FOLDER (optional): a run of bq/gamma_p_wide_bq.toml (B_q up to 8), whose posterior and profile are drawn too.
 
 RUN_FOLDER holds a gamma+p stage (direct_gamma_p.csv, the model itself, when [checks] direct_reference ran; else
 gamma_p.csv). Writes examples/hotspot_upc/figures/bq_*.png and prints the numbers the README quotes."""
@@ -81,7 +83,8 @@ def data_slope(t, y, e, lo, hi, log_t=False):
 
 def main():
     folder = sys.argv[1]
-    exe = sys.argv[2] if len(sys.argv) > 2 else os.path.join(ROOT, "build", "examples", "hotspot_spectra")
+    wide = sys.argv[2] if len(sys.argv) > 2 else None
+    exe = os.path.join(ROOT, "build", "examples", "hotspot_spectra")
     stage = os.path.join(folder, "direct_gamma_p.csv")
     if not os.path.exists(stage):
         stage = os.path.join(folder, "gamma_p.csv")
@@ -139,12 +142,15 @@ def main():
 
     # Profile chi^2 of B_q: the smallest -2 ln L of the stage's particles in each B_q bin (a crude profile; the
     # particles cover the posterior, not every bin's optimum, so it is an upper bound).
-    edges = np.linspace(0.05, 3.0, 20)
-    prof = []
-    for a, b in zip(edges[:-1], edges[1:]):
-        s = (X["B_q"] >= a) & (X["B_q"] < b)
-        prof.append(-2 * ll[s].max() if s.any() else np.nan)
-    prof = np.array(prof) - np.nanmin(prof)
+    def profile(ll, bq, hi):
+        edges = np.linspace(0.05, hi, int(round(hi / 0.15)) + 1)
+        prof = []
+        for a, b in zip(edges[:-1], edges[1:]):
+            s = (bq >= a) & (bq < b)
+            prof.append(-2 * ll[s].max() if s.any() else np.nan)
+        return 0.5 * (edges[:-1] + edges[1:]), np.array(prof) - np.nanmin(prof)
+    mids, prof = profile(ll, X["B_q"], 3.0)
+    wide_rows = table(os.path.join(wide, "gamma_p.csv")) if wide else None
 
     os.makedirs(FIG, exist_ok=True)
     colours = ["C0", "C3", "C2"]
@@ -170,13 +176,22 @@ def main():
     fig.tight_layout(); fig.savefig(os.path.join(FIG, "bq_spectra.png"), dpi=110)
 
     fig, ax = plt.subplots(1, 2, figsize=(10, 4))
-    ax[0].hist(X["B_q"], bins=40, weights=w, density=True, color="C0", alpha=0.6)
+    ax[0].hist(X["B_q"], bins=40, weights=w, density=True, color="C0", alpha=0.6, label="box [0.05, 3]")
+    ax[1].plot(mids, prof, "o-", color="C0", label="box [0.05, 3]")
+    if wide_rows:
+        wb = np.array([float(r["B_q"]) for r in wide_rows]); ww = np.array([float(r["weight"]) for r in wide_rows])
+        wl = np.array([float(r["log_likelihood"]) for r in wide_rows])
+        ax[0].hist(wb, bins=60, weights=ww, density=True, histtype="step", color="k", label="box [0.05, 8]")
+        wm, wp = profile(wl, wb, 6.0)
+        ax[1].plot(wm, wp, "s-", color="k", ms=3, label="box [0.05, 8]")
+        print("wide box: B_q %.2f +- %.2f, P(B_q > 3) = %.2f" % (np.average(wb, weights=ww),
+              np.sqrt(np.average((wb - np.average(wb, weights=ww)) ** 2, weights=ww)), ww[wb > 3].sum() / ww.sum()))
+        print("wide-box profile:", " ".join("%.2f:%.1f" % (m_, p_) for m_, p_ in zip(wm, wp)))
     ax[0].axvspan(0.38 - 0.20, 0.38 + 0.20, color="C3", alpha=0.3, label="IP-Glasma B_q = 0.38 +- 0.20")
-    ax[0].set_xlabel("B_q (median hot-spot width) [GeV^-2]"); ax[0].set_title("gamma+p posterior of B_q"); ax[0].legend(fontsize=8)
-    mids = 0.5 * (edges[:-1] + edges[1:])
-    ax[1].plot(mids, prof, "o-")
+    ax[0].set_xlabel("B_q (median hot-spot width) [GeV^-2]"); ax[0].set_title("gamma+p posterior of B_q")
+    ax[0].legend(fontsize=8)
     ax[1].set_xlabel("B_q [GeV^-2]"); ax[1].set_ylabel("min chi^2 - min (particles in the bin)")
-    ax[1].set_title("profile chi^2 of B_q (gamma+p)")
+    ax[1].set_ylim(-1, 40); ax[1].set_title("profile chi^2 of B_q (gamma+p)"); ax[1].legend(fontsize=8)
     fig.tight_layout(); fig.savefig(os.path.join(FIG, "bq_posterior_profile.png"), dpi=110)
     print("profile chi^2 by B_q bin:", " ".join("%.2f:%.1f" % (m_, p_) for m_, p_ in zip(mids, prof)))
 
