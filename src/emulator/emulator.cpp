@@ -149,13 +149,18 @@ Emulator Emulator::train(const MatrixXd& design, const MatrixXd& outputs, std::v
 
   GpFitOptions gp = options.gp;
   gp.kernel = options.kernel;
+  if (options.hyper_rows < 0 || options.hyper_rows > n || (options.hyper_rows > 0 && options.hyper_rows < 3))
+    throw Error(ErrorContext{.parameter = "hyper_rows"},
+                "must be 0 (all rows) or between 3 and the " + std::to_string(n) + " design rows");
+  const Index fit_rows = options.hyper_rows > 0 ? options.hyper_rows : n;
+  const MatrixXd x_fit = x_unit.topRows(fit_rows);
   const int restarts = std::max(1, gp.restarts);
   std::vector<GpRestartResult> results(static_cast<std::size_t>(q * restarts));
   ThreadPool pool(std::max(1, options.threads));
   pool.parallel_for(results.size(), [&](std::size_t t) {
     const std::size_t k = t / static_cast<std::size_t>(restarts), r = t % static_cast<std::size_t>(restarts);
-    const VectorXd zk = z.col(static_cast<Index>(k));
-    results[t] = run_gp_restart(x_unit, zk, gp, static_cast<int>(r), stream_id({k, r}));
+    const VectorXd zk = z.col(static_cast<Index>(k)).head(fit_rows);
+    results[t] = run_gp_restart(x_fit, zk, gp, static_cast<int>(r), stream_id({k, r}));
   });
   EmulatorSummary local;
   local.components = static_cast<int>(q);

@@ -103,6 +103,11 @@ json to_json(const EmulatorRecord& e) {
             {"validation_points", e.validation_points}, {"trustworthy", e.trustworthy}, {"problems", e.problems}};
   if (e.loaded) j["loaded"] = true;
   if (e.components >= 0) j["components"] = e.components;
+  if (e.second_wave_points > 0) j["second_wave_points"] = e.second_wave_points;
+  if (!e.datasets.empty()) j["datasets"] = e.datasets;
+  if (e.error_ratio_count > 0)
+    j["error_ratio"] = {{"median", e.error_ratio_median}, {"max", e.error_ratio_max}, {"count", e.error_ratio_count},
+                        {"what", "emulator sd / data error at posterior points (joint run and the dataset's stage)"}};
   return j;
 }
 
@@ -116,6 +121,13 @@ EmulatorRecord emulator_record_from_json(const json& j) {
   e.validation_points = j.value("validation_points", 0L);
   e.components = j.value("components", -1);
   e.loaded = json_fields::flag(j, "loaded");
+  e.second_wave_points = j.value("second_wave_points", 0L);
+  e.datasets = json_fields::texts(j, "datasets");
+  if (const auto it = j.find("error_ratio"); it != j.end() && it->is_object()) {
+    e.error_ratio_count = it->value("count", 0L);
+    e.error_ratio_median = json_fields::number(*it, "median");
+    e.error_ratio_max = json_fields::number(*it, "max");
+  }
   return e;
 }
 

@@ -11,6 +11,7 @@
 #include "flowprior/workflow/likelihood_builder.hpp"
 #include "flowprior/workflow/report.hpp"
 #include "flowprior/workflow/run_context.hpp"
+#include "flowprior/workflow/second_wave.hpp"
 #include "workflow/file_helpers.hpp"
 
 namespace flowprior {
@@ -20,10 +21,11 @@ namespace fs = std::filesystem;
 
 void check_stage_names(const AnalysisConfig& config) {
   for (const auto& s : config.stages)
-    if (s.name == "joint" || s.name == "b_alone" || s.name == "mixture_check" || s.name.rfind("reverse", 0) == 0)
+    if (s.name == "joint" || s.name == "b_alone" || s.name == "mixture_check" || s.name.rfind("reverse", 0) == 0 ||
+        s.name.rfind("wave1_", 0) == 0)
       throw Error(ErrorContext{.file = config.source, .line = s.line, .parameter = "name"},
                   "stage name \"" + s.name + "\" is reserved for the workflow's own runs (joint, b_alone, "
-                  "mixture_check, reverse*)");
+                  "mixture_check, reverse*, wave1_*)");
 }
 
 void run_plots(const RunOptions& options, const std::string& folder) {
@@ -66,15 +68,16 @@ AnalysisResult run_analysis(const AnalysisConfig& original_config, const RunOpti
   RunContext probe(config, options);
   fs::create_directories(probe.folder());
   // Models build what they need in the run folder first (the built-in model's emulators).
-  const std::map<std::string, EmulatorRecord> emulators = prepare_models(
-      config, PrepareContext{probe.folder(), probe.threads(), probe.seed(StreamPurpose::model_emulators), false,
-                             options.evaluation.messages});
+  const PrepareContext prepare{probe.folder(), probe.threads(), probe.seed(StreamPurpose::model_emulators), false,
+                               options.evaluation.messages};
+  std::map<std::string, EmulatorRecord> emulators = prepare_models(config, prepare);
+  // A second wave of design points where a pilot run's posteriors lie (workflow/second_wave.hpp), when asked for.
+  refine_emulators(config, options, prepare, emulators);
   RunContext ctx(config, options);
   AnalysisResult& result = ctx.result;
   result.config = config.source;
   result.parameters = config.box.names();
   result.units = config.units;
-  result.emulators = emulators;
   for (const auto& [system, e] : emulators)
     if (!e.trustworthy)
       result.warnings.push_back("the " + system + " emulator failed its held-out validation (" + e.validation + ")");
@@ -99,6 +102,8 @@ AnalysisResult run_analysis(const AnalysisConfig& original_config, const RunOpti
     result.comparison.not_run = {no_joint};
   }
 
+  measure_emulator_errors(ctx, emulators);  // at the final posteriors
+  result.emulators = emulators;
   for (const auto& check : config.check_list)
     if (auto r = check->run(ctx); r && !check->key().empty()) result.checks[check->key()] = std::move(r);
 

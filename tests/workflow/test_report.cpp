@@ -62,6 +62,27 @@ TEST(TrustAssessment, EachFailingCheckMakesItNoAndIsNamed) {
   }
 }
 
+TEST(TrustAssessment, EmulatorErrorAboveAThirdOfTheDataErrorsWarnsWithTheRatio) {
+  const json p = good_predictive();
+  auto row = [](const TrustAssessment& a) {
+    for (const auto& c : a.checks)
+      if (c.name == "Emulators validated") return c;
+    return TrustCheck{};
+  };
+  json s = good_summary();
+  s["emulators"]["gamma_p"] = {{"trustworthy", true}, {"second_wave_points", 400},
+                               {"error_ratio", {{"median", 0.12}, {"max", 0.96}, {"count", 6800}}}};
+  const TrustAssessment ok = assess_run(&s, &p);
+  EXPECT_EQ(row(ok).status, CheckStatus::pass);
+  EXPECT_NE(row(ok).detail.find("gamma_p median 0.12, max 0.96 (second wave 400 points)"), std::string::npos)
+      << row(ok).detail;
+  s["emulators"]["gamma_p"]["error_ratio"]["median"] = 0.46;
+  const TrustAssessment a = assess_run(&s, &p);
+  EXPECT_EQ(row(a).status, CheckStatus::warn);
+  EXPECT_EQ(a.answer, "yes, with caveats");
+  EXPECT_NE(row(a).detail.find("above 1/3 for gamma_p"), std::string::npos) << row(a).detail;
+}
+
 TEST(TrustAssessment, PredictivePValueFailsBelowOnePercentWarnsBelowFive) {
   const json s = good_summary();
   const json bad = good_predictive(0.003), poor = good_predictive(0.03);

@@ -49,6 +49,8 @@ enum class StreamPurpose : std::uint64_t {
   c2st = 0x63327374,           // "c2st"
   latin_hypercube = 0x4c4853,  // "LHS"
   hotspot_mc = 0x4d43,         // "MC"
+  second_wave = 0x327776,      // "2wv": design points drawn from a pilot posterior (workflow/second_wave.hpp)
+  error_ratio_points = 0x657272,  // "err": posterior points of the emulator-to-data error ratio
 };
 
 constexpr std::uint64_t purpose_id(StreamPurpose p) { return static_cast<std::uint64_t>(p); }

@@ -21,6 +21,12 @@ struct EmulatorOptions {
   double variance_fraction = 0.99;  // used when components == 0: smallest q explaining this fraction
   bool noise_in_prediction = false;
   GpFitOptions gp;                  // gp.kernel is overwritten by `kernel`
+  // > 0: the GP hyper-parameters are fitted on the first `hyper_rows` design rows only, then every GP is
+  // conditioned on all rows. For a refined design (a space-filling first wave, then points clustered where a
+  // posterior lies): hyper-parameters fitted on the clustered points describe that region and leave the emulator
+  // overconfident elsewhere; fitted on the space-filling wave they stay calibrated over the box, and the added
+  // points only shrink the variance where they lie. 0: all rows.
+  Index hyper_rows = 0;
   int threads = 1;                  // fits of (component, restart) pairs run as fixed tasks on this many threads
   Messages messages;                // warnings (a constant output); empty sink: stderr
 };

@@ -65,6 +65,13 @@ struct EmulatorRecord {
   long design_points = 0, validation_points = 0;
   int components = -1;  // -1: not recorded (loaded)
   bool loaded = false;
+  // Second wave (ModelFamily::refine): design points drawn from a pilot run's posteriors, added to the first design.
+  long second_wave_points = 0;
+  std::vector<std::string> datasets;  // the datasets that use this emulator
+  // Emulator sd / data error (emulator/error_ratio.hpp) at posterior points of the final runs, over `datasets`'
+  // data points; error_ratio_count 0: not measured.
+  long error_ratio_count = 0;
+  double error_ratio_median = 0.0, error_ratio_max = 0.0;
 };
 
 struct PrepareContext {
@@ -96,6 +103,16 @@ class ModelFamily {
   // models to use from then on (same order as `datasets`). Default: nothing to build.
   virtual std::map<std::string, EmulatorRecord> prepare(std::vector<DatasetConfig*> datasets, const Box& box,
                                                         const PrepareContext& context) const;
+  // Second wave: how many design points the family wants drawn from the posteriors of a pilot run made with the
+  // emulators prepare() built (0: none, the default). refine() then rebuilds its emulators on the first design plus
+  // `second_wave` (rows in `box` order), switches `datasets` to them and returns their records; the workflow reruns
+  // every stage with them (workflow/second_wave.hpp).
+  virtual long second_wave_points() const { return 0; }
+  virtual std::map<std::string, EmulatorRecord> refine(std::vector<DatasetConfig*> datasets, const Box& box,
+                                                       const PrepareContext& context, const MatrixXd& second_wave) const {
+    (void)datasets, (void)box, (void)context, (void)second_wave;
+    return {};
+  }
 };
 
 }  // namespace flowprior

@@ -64,6 +64,21 @@ class EmulatorRow final : public Check {
     c.status = bad.empty() ? CheckStatus::pass : CheckStatus::fail;
     c.detail = bad.empty() ? "held-out validation passed: " + good
                            : "failed held-out validation: " + bad + " (" + files + ")";
+    // How much the emulator adds to the data errors at the posterior (emulator/error_ratio.hpp): above a third at
+    // the median it widens the posterior noticeably, a warning (a second wave of design points helps).
+    std::string ratios, wide;
+    for (const auto& [system, e] : result.emulators) {
+      if (e.error_ratio_count == 0) continue;
+      ratios += (ratios.empty() ? "" : "; ") + system + " median " + report::number(e.error_ratio_median, 2) +
+                ", max " + report::number(e.error_ratio_max, 2) +
+                (e.second_wave_points > 0 ? " (second wave " + std::to_string(e.second_wave_points) + " points)" : "");
+      if (e.error_ratio_median > 1.0 / 3.0) wide += (wide.empty() ? "" : ", ") + system;
+    }
+    if (!ratios.empty()) c.detail += "; emulator sd / data error at posterior points: " + ratios;
+    if (!wide.empty() && c.status == CheckStatus::pass) {
+      c.status = CheckStatus::warn;
+      c.detail += " (above 1/3 for " + wide + ": the emulator widens the posterior; [model] second_wave_points)";
+    }
     return c;
   }
 };

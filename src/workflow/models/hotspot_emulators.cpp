@@ -7,6 +7,7 @@
 #include <map>
 #include <sstream>
 
+#include "flowprior/core/digest.hpp"
 #include "flowprior/core/error.hpp"
 #include "flowprior/core/stream_purpose.hpp"
 #include "flowprior/core/log.hpp"
@@ -71,8 +72,10 @@ MatrixXd log_model_outputs(const HotspotModel& model, const MatrixXd& design, in
 
 EmulatorRecord prepare_hotspot_emulator(HotspotSystem system, const HotspotOptions& options,
                                        const HotspotEmulatorSettings& es_settings, const Box& box,
-                                       const PrepareContext& context, std::string& file_out) {
-  const std::string name = "emulator_" + to_string(system);
+                                       const PrepareContext& context, std::string& file_out,
+                                       const MatrixXd* second_wave) {
+  const bool pilot = second_wave == nullptr && es_settings.second_wave_points > 0;
+  const std::string name = "emulator_" + to_string(system) + (pilot ? "_wave1" : "");
   const std::string file = path_in(context.folder, name + ".json");
   const std::string validation_file = path_in(context.folder, name + "_validation.json");
   EmulatorRecord entry;
@@ -80,6 +83,7 @@ EmulatorRecord prepare_hotspot_emulator(HotspotSystem system, const HotspotOptio
   entry.validation = name + "_validation.json";
   entry.design_points = es_settings.design_points;
   entry.validation_points = es_settings.validation_points;
+  entry.second_wave_points = second_wave ? static_cast<long>(second_wave->rows()) : 0;
   if (context.load_only) {  // MPI worker ranks: rank 0 built it before sending any likelihood
     if (fs::exists(file)) file_out = file;
     return entry;
@@ -88,13 +92,21 @@ EmulatorRecord prepare_hotspot_emulator(HotspotSystem system, const HotspotOptio
   json box_json = json::array();
   for (int j = 0; j < box.dim(); ++j)
     box_json.push_back({box.names()[static_cast<std::size_t>(j)], box.lower()[j], box.upper()[j]});
-  const json settings = {{"model", options_json(hotspot_options_for(options, system))},
+  json settings = {{"model", options_json(hotspot_options_for(options, system))},
                          {"box", box_json},
                          {"design_points", es_settings.design_points},
                          {"validation_points", es_settings.validation_points},
                          {"components", es_settings.components},
                          {"variance_fraction", es_settings.variance_fraction},
                          {"seed", design_seed}};
+  // Only with a second wave, so the emulators of folders made before it stay valid: its size and the digest of its
+  // points (bitwise), so another pilot posterior never reuses this emulator.
+  if (second_wave) {
+    settings["second_wave_points"] = second_wave->rows();
+    settings["hyper_from_first_wave"] = true;  // EmulatorOptions::hyper_rows
+    settings["second_wave_fnv1a"] =
+        to_hex(fnv1a(second_wave->data(), static_cast<std::size_t>(second_wave->size()) * sizeof(double)));
+  }
   const std::string settings_file = path_in(context.folder, name + ".settings.json");
   if (fs::exists(settings_file)) {
     json old;
@@ -122,10 +134,14 @@ EmulatorRecord prepare_hotspot_emulator(HotspotSystem system, const HotspotOptio
     DesignOptions d_train, d_valid;
     d_train.seed = design_seed;
     d_valid.seed = stream_id({design_seed, 1});
-    const MatrixXd x_train = maximin_latin_hypercube(box, es_settings.design_points, d_train);
+    MatrixXd x_train = maximin_latin_hypercube(box, es_settings.design_points, d_train);
+    if (second_wave) {  // first wave, then the second (emulator_SYSTEM_design.csv holds both, in that order)
+      x_train.conservativeResize(x_train.rows() + second_wave->rows(), Eigen::NoChange);
+      x_train.bottomRows(second_wave->rows()) = *second_wave;
+    }
     const MatrixXd x_valid = maximin_latin_hypercube(box, es_settings.validation_points, d_valid);
     context.messages.status(name + ": running the model at " +
-           std::to_string(es_settings.design_points + es_settings.validation_points) + " design points on " +
+           std::to_string(x_train.rows() + es_settings.validation_points) + " design points on " +
            std::to_string(threads) + " thread(s)");
     const MatrixXd y_train = log_model_outputs(model, x_train, threads, name + " design");
     const MatrixXd y_valid = log_model_outputs(model, x_valid, threads, name + " validation design");
@@ -140,6 +156,7 @@ EmulatorRecord prepare_hotspot_emulator(HotspotSystem system, const HotspotOptio
     eo.components = es_settings.components;
     eo.variance_fraction = es_settings.variance_fraction;
     eo.threads = threads;
+    if (second_wave) eo.hyper_rows = es_settings.design_points;  // calibrated over the box (emulator.hpp)
     eo.messages = context.messages;
     eo.gp.seed = stream_id({design_seed, 2});
     EmulatorSummary es;

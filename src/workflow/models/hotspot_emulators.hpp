@@ -20,11 +20,19 @@ struct HotspotEmulatorSettings {
   Index validation_points = 150;
   int components = 0;               // 0: by variance_fraction
   double variance_fraction = 0.999;
+  // Second wave ([model] second_wave_points, workflow/second_wave.hpp): points drawn from a pilot run's posteriors.
+  // 0: one space-filling wave, emulator_SYSTEM.json. > 0: the first wave is emulator_SYSTEM_wave1.json (the pilot's)
+  // and emulator_SYSTEM.json is trained on both waves.
+  Index second_wave_points = 0;
 };
 
 // Builds (or loads) the emulator of `system`; `file_out` is its path (empty when load_only finds none).
+// `second_wave` null: the first wave alone, named emulator_SYSTEM_wave1 when settings.second_wave_points > 0 (the
+// pilot's emulator), else emulator_SYSTEM. Non-null: emulator_SYSTEM on the first wave plus these points; its
+// settings record their digest, so a folder whose emulator came from another second wave is an Error.
 EmulatorRecord prepare_hotspot_emulator(HotspotSystem system, const HotspotOptions& options,
                                        const HotspotEmulatorSettings& settings, const Box& box,
-                                       const PrepareContext& context, std::string& file_out);
+                                       const PrepareContext& context, std::string& file_out,
+                                       const MatrixXd* second_wave = nullptr);
 
 }  // namespace flowprior

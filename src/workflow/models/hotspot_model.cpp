@@ -91,9 +91,15 @@ class HotspotFamily final : public ModelFamily {
     r.get_int("validation_points", emulator_.validation_points);
     r.get_int("components", emulator_.components);
     r.get_double("variance_fraction", emulator_.variance_fraction);
+    r.get_int("second_wave_points", emulator_.second_wave_points);  // default 0 (hotspot_emulators.hpp)
     if (emulator_.design_points < 10) throw Error(r.where("design_points"), "must be at least 10");
     if (!(emulator_.variance_fraction > 0 && emulator_.variance_fraction <= 1))
       throw Error(r.where("variance_fraction"), "must be in (0, 1]");
+    if (emulator_.second_wave_points > 0 && !emulate_)
+      throw Error(r.where("second_wave_points"), "a second wave of design points refines the emulators: it needs "
+                                                 "emulate = true");
+    if (emulator_.second_wave_points > 0 && emulator_.second_wave_points < 10)
+      throw Error(r.where("second_wave_points"), "must be 0 (no second wave) or at least 10");
     try {  // unknown fixed names, bad switches
       const HotspotModel model(h);
       prior_box_ = model.prior_box();
@@ -131,9 +137,33 @@ class HotspotFamily final : public ModelFamily {
       users[dynamic_cast<const HotspotDatasetModel&>(*d->model).system()].push_back(d);
     for (const auto& [system, list] : users) {
       std::string file;
-      records[to_string(system)] = prepare_hotspot_emulator(system, options_, emulator_, box, context, file);
+      // MPI worker ranks (load_only) attach the final emulator, which rank 0 built (refined) before any run.
+      const MatrixXd none;
+      records[to_string(system)] = prepare_hotspot_emulator(
+          system, options_, emulator_, box, context, file,
+          context.load_only && emulator_.second_wave_points > 0 ? &none : nullptr);
+      for (DatasetConfig* d : list) records[to_string(system)].datasets.push_back(d->name);
       if (file.empty()) continue;
       for (DatasetConfig* d : list) d->model = dynamic_cast<const HotspotDatasetModel&>(*d->model).with_emulator(file);
+    }
+    return records;
+  }
+  long second_wave_points() const override { return emulate_ ? static_cast<long>(emulator_.second_wave_points) : 0; }
+  std::map<std::string, EmulatorRecord> refine(std::vector<DatasetConfig*> datasets, const Box& box,
+                                               const PrepareContext& context,
+                                               const MatrixXd& second_wave) const override {
+    std::map<std::string, EmulatorRecord> records;
+    std::map<HotspotSystem, std::vector<DatasetConfig*>> users;
+    for (DatasetConfig* d : datasets)
+      users[dynamic_cast<const HotspotDatasetModel&>(*d->model).system()].push_back(d);
+    for (const auto& [system, list] : users) {
+      std::string file;
+      EmulatorRecord& r = records[to_string(system)];
+      r = prepare_hotspot_emulator(system, options_, emulator_, box, context, file, &second_wave);
+      for (DatasetConfig* d : list) {
+        r.datasets.push_back(d->name);
+        d->model = dynamic_cast<const HotspotDatasetModel&>(*d->model).with_emulator(file);
+      }
     }
     return records;
   }
