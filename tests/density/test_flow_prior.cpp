@@ -7,6 +7,7 @@
 #include "flowprior/density/defensive_mixture.hpp"
 #include "flowprior/density/flow_prior.hpp"
 #include "density/grid_integral.hpp"
+#include "flow/flow_test_util.hpp"
 
 namespace flowprior {
 namespace {
@@ -47,8 +48,8 @@ TEST_P(FlowPriorArch, IntegratesToOneOnTheBox) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllArchitectures, FlowPriorArch,
-                         ::testing::Values(FlowArch::realnvp, FlowArch::maf, FlowArch::nsf),
-                         [](const auto& info) { return to_string(info.param); });
+                         ::testing::Values(FlowArch::realnvp, FlowArch::maf, FlowArch::nsf, FlowArch::nsf_coupling),
+                         [](const auto& info) { return arch_test_name(info.param); });
 
 TEST(FlowPrior, MinusInfinityOutsideAndSamplesInside) {
   const FlowPrior prior(random_flow(FlowArch::maf, 4, 0.3));

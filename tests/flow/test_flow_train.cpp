@@ -93,8 +93,8 @@ TEST_P(TrainArch, CorrelatedGaussianReachesTheEntropy) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllArchitectures, TrainArch,
-                         ::testing::Values(FlowArch::realnvp, FlowArch::maf, FlowArch::nsf),
-                         [](const auto& info) { return to_string(info.param); });
+                         ::testing::Values(FlowArch::realnvp, FlowArch::maf, FlowArch::nsf, FlowArch::nsf_coupling),
+                         [](const auto& info) { return arch_test_name(info.param); });
 
 TEST(Train, KlAndJeffreysLossesReachTheEntropyToo) {
   const Gaussian2 g;
