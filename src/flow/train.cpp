@@ -200,7 +200,7 @@ TrainSummary train_flow_unbounded(const MatrixXd& u, const VectorXd& weights, co
       double reach = 0;
       for (Index i : train_idx)
         if (w(i) > 0) reach = std::max(reach, ((u.row(i).transpose() - mean).array() / scale.array()).abs().maxCoeff());
-      config.tail_bound = std::max(kMinAutoTailBound, reach);
+      config.tail_bound = std::max(kMinAutoTailBound, 1.25 * reach);
     }
     Rng init_rng(options.seed, stream_id({purpose_id(StreamPurpose::flow_init), 0}));
     flow = Flow(d, config, init_rng);
