@@ -75,7 +75,7 @@ void bind_flow(py::module_& m) {
       .def_property_readonly("box", [](const FlowOnBox& f) { return f.box; }, "The parameter box the flow is normalised on.")
       .def_property_readonly("names", [](const FlowOnBox& f) { return f.box.names(); }, "Parameter names (d str).")
       .def_property_readonly("dim", [](const FlowOnBox& f) { return f.box.dim(); }, "Number of parameters d.")
-      .def_property_readonly("architecture", [](const FlowOnBox& f) { return to_string(f.flow.config().arch); }, "'realnvp', 'maf' or 'nsf'.")
+      .def_property_readonly("architecture", [](const FlowOnBox& f) { return to_string(f.flow.config().arch); }, "'realnvp', 'maf', 'nsf' or 'nsf-coupling'.")
       .def_property_readonly("num_params", [](const FlowOnBox& f) { return f.flow.num_params(); }, "Number of trained network weights.")
       .def_property_readonly("params", [](const FlowOnBox& f) { return f.flow.params(); }, "The trained weights (num_params,).")
       .def_property_readonly("training", [](const FlowOnBox& f) { return json_to_python(f.training); },
@@ -217,7 +217,7 @@ void bind_flow(py::module_& m) {
         "defaults (default_train_settings()).\n\n"
         "samples: (n, d) float array, one sample per row, in the box's units; names: column names when they differ "
         "from box.names (matched by name); weights: (n,) importance weights; log_density: (n,) log target density "
-        "(losses 'kl', 'jeffreys'); arch: 'realnvp' | 'maf' | 'nsf'; loss: 'nll' | 'kl' | 'jeffreys'; layers: "
+        "(losses 'kl', 'jeffreys'); arch: 'realnvp' | 'maf' | 'nsf' | 'nsf-coupling'; loss: 'nll' | 'kl' | 'jeffreys'; layers: "
         "flow transforms (0: automatic); hidden, hidden_layers: network width and depth; bins, tail_bound: spline "
         "options (nsf); epochs: at most this many; batch: minibatch rows; lr: Adam learning rate; patience: "
         "epochs without a better validation loss before stopping; validation: held-out fraction; clip: gradient "

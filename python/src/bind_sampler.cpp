@@ -115,7 +115,7 @@ PersistentOptions smc_options(const py::kwargs& kw, py::object* callback) {
     else if (key == "progress" && is_callback(py::reinterpret_borrow<py::object>(value)))
       *callback = py::reinterpret_borrow<py::object>(value);
     else if (key == "progress") o.progress = option_value<bool>(key, value, "True, False or a callable");
-    else if (key == "flow_arch") o.flow_arch = option_value<std::string>(key, value, "'maf', 'nsf' or 'realnvp'");
+    else if (key == "flow_arch") o.flow_arch = option_value<std::string>(key, value, "'maf', 'nsf', 'nsf-coupling' or 'realnvp'");
     else if (key == "flow_layers") o.flow_layers = option_value<int>(key, value, kInt);
     else if (key == "flow_hidden") o.flow_hidden = option_value<int>(key, value, kInt);
     else if (key == "flow_epochs") o.flow_epochs = option_value<int>(key, value, kInt);

@@ -158,7 +158,8 @@ void register_flow_commands(CLI::App& app) {
   CLI::App* train = flow->add_subcommand("train", "Train a flow prior on samples inside a parameter box");
   train->add_option("--samples", t->samples, "CSV: parameter columns, optional weight and log_density")->required();
   train->add_option("--params", t->params, "TOML box: [parameters] name = [low, high]")->required();
-  train->add_option("--arch", t->settings.arch, "realnvp | maf | nsf")->check(CLI::IsMember({"realnvp", "maf", "nsf"}));
+  train->add_option("--arch", t->settings.arch, "realnvp | maf | nsf | nsf-coupling")
+      ->check(CLI::IsMember({"realnvp", "maf", "nsf", "nsf-coupling"}));
   train->add_option("--loss", t->settings.loss, "nll | kl | jeffreys (kl/jeffreys need log_density)")
       ->check(CLI::IsMember({"nll", "kl", "jeffreys"}));
   train->add_option("--out", t->out, "Flow file (JSON) to write")->required();
@@ -172,7 +173,7 @@ void register_flow_commands(CLI::App& app) {
   train->add_option("--hidden", t->settings.hidden, "MAF/NSF conditioner width")->check(int_range(1, 100000));
   train->add_option("--hidden-layers", t->settings.hidden_layers, "MAF/NSF conditioner depth")->check(int_range(1, 100));
   train->add_option("--bins", t->settings.bins, "NSF spline bins")->check(int_range(2, 1000));
-  train->add_option("--tail-bound", t->settings.tail_bound, "NSF spline interval [-B, B]")->check(real_range_open_low(0, 1e6));
+  train->add_option("--tail-bound", t->settings.tail_bound, "NSF spline interval [-B, B] (default: from the data)")->check(real_range_open_low(0, 1e6));
   train->add_option("--patience", t->settings.patience, "Epochs without validation improvement before stopping")
       ->check(int_range(1, kMaxInt));
   train->add_option("--validation", t->settings.validation, "Held-out fraction for validation")->check(real_range(0, 0.9));

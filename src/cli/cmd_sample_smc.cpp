@@ -135,7 +135,7 @@ SampleRunner add_smc_options(CLI::App& sample) {
   if (!no_progress) no_progress = g->add_flag("--no-progress")->description("no progress lines on stderr");
   g->add_option("--max-iterations", c->max_iterations, "smc: stop after this many iterations (resume continues)")
       ->check(int_range(1, kMaxInt));
-  g->add_option("--flow-arch", c->flow_arch, "smc: preconditioning flow maf | nsf | realnvp");
+  g->add_option("--flow-arch", c->flow_arch, "smc: preconditioning flow maf | nsf | nsf-coupling | realnvp");
   g->add_option("--flow-layers", c->flow_layers, "smc: flow transforms")->check(int_range(1, 1000));
   g->add_option("--flow-hidden", c->flow_hidden, "smc: flow hidden width")->check(int_range(1, 100000));
   g->add_option("--flow-epochs", c->flow_epochs, "smc: flow training epochs per iteration (early stopping)")->check(int_range(1, kMaxInt));

@@ -6,6 +6,7 @@
 #include "flowprior/flow/affine_coupling.hpp"
 #include "flowprior/flow/elementwise_affine.hpp"
 #include "flowprior/flow/made_affine.hpp"
+#include "flowprior/flow/made_spline.hpp"
 #include "flowprior/flow/rq_spline.hpp"
 #include "flowprior/flow/spline_coupling.hpp"
 
@@ -16,6 +17,7 @@ std::string to_string(FlowArch arch) {
     case FlowArch::realnvp: return "realnvp";
     case FlowArch::maf: return "maf";
     case FlowArch::nsf: return "nsf";
+    case FlowArch::nsf_coupling: return "nsf-coupling";
   }
   return "?";
 }
@@ -24,8 +26,9 @@ FlowArch flow_arch_from_string(const std::string& name) {
   if (name == "realnvp") return FlowArch::realnvp;
   if (name == "maf") return FlowArch::maf;
   if (name == "nsf") return FlowArch::nsf;
+  if (name == "nsf-coupling") return FlowArch::nsf_coupling;
   throw Error(ErrorContext{.parameter = "architecture"},
-              "unknown flow architecture '" + name + "' (expected realnvp, maf or nsf)");
+              "unknown flow architecture '" + name + "' (expected realnvp, maf, nsf or nsf-coupling)");
 }
 
 void validate(const FlowConfig& c) {
@@ -34,12 +37,14 @@ void validate(const FlowConfig& c) {
   if (c.hidden < 1) fail("hidden", "hidden width must be >= 1");
   if (c.hidden_layers < 1) fail("hidden_layers", "conditioner needs at least 1 hidden layer");
   if (c.bins < 2 || c.bins > kMaxSplineBins) fail("bins", "bins must be in 2..64");
-  if (!(c.tail_bound > 0) || !std::isfinite(c.tail_bound)) fail("tail_bound", "tail_bound must be finite and > 0");
+  if (!(c.tail_bound >= 0) || !std::isfinite(c.tail_bound))
+    fail("tail_bound", "tail_bound must be finite and > 0 (or 0: from the training data)");
 }
 
 Flow::Flow(int dim, const FlowConfig& config, Rng& rng) : dim_(dim), config_(config) {
   if (dim < 1) throw Error("Flow: dimension must be >= 1");
   validate(config);
+  if (config_.tail_bound == 0) config_.tail_bound = kFallbackTailBound;
   mean_ = VectorXd::Zero(dim);
   scale_ = VectorXd::Ones(dim);
   switch (config.arch) {
@@ -58,8 +63,13 @@ Flow::Flow(int dim, const FlowConfig& config, Rng& rng) : dim_(dim), config_(con
       break;
     case FlowArch::nsf:
       for (int l = 0; l < config.layers; ++l)
+        layers_.push_back(std::make_unique<MadeSpline>(dim, config.hidden, config.hidden_layers, config.bins,
+                                                       config_.tail_bound, l % 2 == 1, rng));
+      break;
+    case FlowArch::nsf_coupling:
+      for (int l = 0; l < config.layers; ++l)
         layers_.push_back(std::make_unique<SplineCoupling>(dim, l % 2, config.hidden, config.hidden_layers,
-                                                           config.bins, config.tail_bound, rng));
+                                                           config.bins, config_.tail_bound, rng));
       break;
   }
 }

@@ -89,8 +89,8 @@ FlowOnBox flow_from_json(const json& doc, const std::string& source) {
   if (format != kFlowFileFormat)
     fail(source, "format", "not a flow file: format '" + format + "', expected '" + kFlowFileFormat + "'");
   const int version = integer(member(doc, "version", source, ""), source, "version");
-  if (version != kFlowFileVersion)
-    fail(source, "version", "unsupported flow file version " + std::to_string(version) + " (this build reads " +
+  if (version != kFlowFileVersion && version != 1)
+    fail(source, "version", "unsupported flow file version " + std::to_string(version) + " (this build reads 1 and " +
                                 std::to_string(kFlowFileVersion) + ")");
   FlowConfig c;
   try {
@@ -98,6 +98,7 @@ FlowOnBox flow_from_json(const json& doc, const std::string& source) {
   } catch (const Error& e) {
     fail(source, "architecture", e.what());
   }
+  if (version == 1 && c.arch == FlowArch::nsf) c.arch = FlowArch::nsf_coupling;  // "nsf" was the coupling flow
   const json& hp = member(doc, "hyperparameters", source, "");
   c.layers = integer(member(hp, "layers", source, "hyperparameters."), source, "hyperparameters.layers");
   c.hidden = integer(member(hp, "hidden", source, "hyperparameters."), source, "hyperparameters.hidden");

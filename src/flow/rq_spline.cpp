@@ -4,6 +4,8 @@
 #include <array>
 #include <cmath>
 
+#include <Eigen/Core>
+
 namespace flowprior {
 namespace {
 
@@ -13,17 +15,18 @@ const double kSlopeShift = std::log(std::expm1(1.0 - kSplineMinSlope));
 double softplus(double v) { return v > 30 ? v : std::log1p(std::exp(v)); }
 double sigmoid(double v) { return 1.0 / (1.0 + std::exp(-v)); }
 
-struct Knots {
-  std::array<double, kMaxSplineBins> sx{}, sy{};  // softmax of width and height logits
-  std::array<double, kMaxSplineBins + 1> x{}, y{}, slope{};
+struct Knots {  // only the first k (k + 1) entries are set: zeroing all 4 x 64 was 4 % of an NSF's training
+  std::array<double, kMaxSplineBins> sx, sy;  // softmax of width and height logits
+  std::array<double, kMaxSplineBins + 1> x, y;
 };
 
+// The K exps in Eigen's vectorised exp (issue 21: the scalar libm calls of the two softmaxes were a fifth of an NSF's
+// training time); same values whatever the batch, since each spline is computed on its own.
 void softmax(const double* logits, int k, double* out) {
-  double m = logits[0];
-  for (int i = 1; i < k; ++i) m = std::max(m, logits[i]);
-  double s = 0;
-  for (int i = 0; i < k; ++i) s += (out[i] = std::exp(logits[i] - m));
-  for (int i = 0; i < k; ++i) out[i] /= s;
+  const Eigen::Map<const Eigen::ArrayXd> l(logits, k);
+  Eigen::Map<Eigen::ArrayXd> o(out, k);
+  o = (l - l.maxCoeff()).exp();
+  o /= o.sum();
 }
 
 void make_knots(const double* theta, int k, double bound, Knots& kn) {
@@ -39,9 +42,14 @@ void make_knots(const double* theta, int k, double bound, Knots& kn) {
     kn.y[static_cast<std::size_t>(i) + 1] = -bound + 2 * bound * cy;
   }
   kn.x[static_cast<std::size_t>(k)] = kn.y[static_cast<std::size_t>(k)] = bound;
-  kn.slope[0] = kn.slope[static_cast<std::size_t>(k)] = 1.0;  // linear tails
-  for (int i = 1; i < k; ++i)
-    kn.slope[static_cast<std::size_t>(i)] = kSplineMinSlope + softplus(theta[2 * k + i - 1] + kSlopeShift);
+}
+
+// Slope at knot i (0..k): 1 at the ends (linear tails), else from theta[2k + i - 1]. Only the two knots of the bin
+// a value falls in are needed, so only those two softplus are computed (issue 21: the spline's transcendental
+// functions are most of an NSF's training time).
+double knot_slope(const double* theta, int k, std::size_t i) {
+  if (i == 0 || i == static_cast<std::size_t>(k)) return 1.0;
+  return kSplineMinSlope + softplus(theta[2 * k + static_cast<int>(i) - 1] + kSlopeShift);
 }
 
 // Largest bin whose left knot is <= v, within 0..k-1.
@@ -62,13 +70,14 @@ void rq_spline_forward(const double* theta, int bins, double bound, double x, do
   make_knots(theta, bins, bound, kn);
   const auto b = static_cast<std::size_t>(find_bin(kn.x, bins, x));
   const double w = kn.x[b + 1] - kn.x[b], h = kn.y[b + 1] - kn.y[b];
-  const double s = h / w, d0 = kn.slope[b], d1 = kn.slope[b + 1];
+  const double s = h / w, d0 = knot_slope(theta, bins, b), d1 = knot_slope(theta, bins, b + 1);
   const double xi = std::clamp((x - kn.x[b]) / w, 0.0, 1.0);
   const double xi1 = xi * (1 - xi);
   const double den = s + (d1 + d0 - 2 * s) * xi1;
   y = kn.y[b] + h * (s * xi * xi + d0 * xi1) / den;
   const double num2 = d1 * xi * xi + 2 * s * xi1 + d0 * (1 - xi) * (1 - xi);
-  log_det = 2 * std::log(s) + std::log(num2) - 2 * std::log(den);
+  const double sd = s / den;  // one log instead of three: log g' = log(s^2 num2 / den^2)
+  log_det = std::log(sd * sd * num2);
 }
 
 void rq_spline_inverse(const double* theta, int bins, double bound, double y, double& x, double& log_det) {
@@ -81,7 +90,7 @@ void rq_spline_inverse(const double* theta, int bins, double bound, double y, do
   make_knots(theta, bins, bound, kn);
   const auto b = static_cast<std::size_t>(find_bin(kn.y, bins, y));
   const double w = kn.x[b + 1] - kn.x[b], h = kn.y[b + 1] - kn.y[b];
-  const double s = h / w, d0 = kn.slope[b], d1 = kn.slope[b + 1];
+  const double s = h / w, d0 = knot_slope(theta, bins, b), d1 = knot_slope(theta, bins, b + 1);
   const double delta = y - kn.y[b];
   const double e = d1 + d0 - 2 * s;
   const double qa = h * (s - d0) + delta * e;
@@ -94,7 +103,8 @@ void rq_spline_inverse(const double* theta, int bins, double bound, double y, do
   const double xi1 = xi * (1 - xi);
   const double den = s + e * xi1;
   const double num2 = d1 * xi * xi + 2 * s * xi1 + d0 * (1 - xi) * (1 - xi);
-  log_det = -(2 * std::log(s) + std::log(num2) - 2 * std::log(den));
+  const double sd = s / den;
+  log_det = -std::log(sd * sd * num2);
 }
 
 double rq_spline_backward(const double* theta, int bins, double bound, double x, double dy, double dlog_det,
@@ -105,7 +115,7 @@ double rq_spline_backward(const double* theta, int bins, double bound, double x,
   make_knots(theta, k, bound, kn);
   const auto b = static_cast<std::size_t>(find_bin(kn.x, k, x));
   const double w = kn.x[b + 1] - kn.x[b], h = kn.y[b + 1] - kn.y[b];
-  const double s = h / w, d0 = kn.slope[b], d1 = kn.slope[b + 1];
+  const double s = h / w, d0 = knot_slope(theta, bins, b), d1 = knot_slope(theta, bins, b + 1);
   const double xi = std::clamp((x - kn.x[b]) / w, 0.0, 1.0);
   const double xi1 = xi * (1 - xi);
   const double e = d1 + d0 - 2 * s;
@@ -140,7 +150,9 @@ double rq_spline_backward(const double* theta, int bins, double bound, double x,
   const double g_w = -g_xi * xi / w - g_s * s / w;
 
   // Knot k = -B + 2B sum_{j<k} width_j, bin width = 2B width_k; width = min + (1 - K min) softmax.
-  std::array<double, kMaxSplineBins> gw{}, gh{};
+  std::array<double, kMaxSplineBins> gw, gh;
+  std::fill_n(gw.begin(), k, 0.0);
+  std::fill_n(gh.begin(), k, 0.0);
   for (std::size_t j = 0; j < b; ++j) {
     gw[j] = 2 * bound * g_xk;
     gh[j] = 2 * bound * g_yk;

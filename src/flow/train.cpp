@@ -183,8 +183,6 @@ TrainSummary train_flow_unbounded(const MatrixXd& u, const VectorXd& weights, co
       throw Error("train_flow: warm start flow has dimension " + std::to_string(flow.dim()) + ", data has " +
                   std::to_string(d));
   } else {
-    Rng init_rng(options.seed, stream_id({purpose_id(StreamPurpose::flow_init), 0}));
-    flow = Flow(d, options.flow, init_rng);
     VectorXd mean = VectorXd::Zero(d), var = VectorXd::Zero(d);
     double sw = 0;
     for (Index i : train_idx) {
@@ -197,6 +195,15 @@ TrainSummary train_flow_unbounded(const MatrixXd& u, const VectorXd& weights, co
     VectorXd scale = var.cwiseSqrt();
     for (Index j = 0; j < d; ++j)
       if (!(scale(j) > 1e-300) || !std::isfinite(scale(j))) scale(j) = 1.0;  // a constant column
+    FlowConfig config = options.flow;
+    if (config.tail_bound == 0) {  // the spline covers every weighted training value (flow.hpp, tail_bound)
+      double reach = 0;
+      for (Index i : train_idx)
+        if (w(i) > 0) reach = std::max(reach, ((u.row(i).transpose() - mean).array() / scale.array()).abs().maxCoeff());
+      config.tail_bound = std::max(kMinAutoTailBound, 1.25 * reach);
+    }
+    Rng init_rng(options.seed, stream_id({purpose_id(StreamPurpose::flow_init), 0}));
+    flow = Flow(d, config, init_rng);
     flow.set_standardization(mean, scale);
   }
 

@@ -10,6 +10,14 @@
 
 namespace flowprior::test {
 
+// A gtest parameter name for an architecture ("nsf-coupling" -> "nsf_coupling": names allow no '-').
+inline std::string arch_test_name(FlowArch arch) {
+  std::string s = to_string(arch);
+  for (char& ch : s)
+    if (ch == '-') ch = '_';
+  return s;
+}
+
 // Parameters N(0, scale^2) so that no layer is at its identity start.
 inline VectorXd random_params(Index n, Rng& rng, double scale) {
   VectorXd p(n);

@@ -110,8 +110,8 @@ TEST_P(FlowFileArch, DensityOnTheBoxIntegratesToOneAndSamplesStayInside) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllArchitectures, FlowFileArch,
-                         ::testing::Values(FlowArch::realnvp, FlowArch::maf, FlowArch::nsf),
-                         [](const auto& info) { return to_string(info.param); });
+                         ::testing::Values(FlowArch::realnvp, FlowArch::maf, FlowArch::nsf, FlowArch::nsf_coupling),
+                         [](const auto& info) { return arch_test_name(info.param); });
 
 TEST(FlowFile, DoublesRoundTripExactly) {
   FlowOnBox f = random_flow_on_box(FlowArch::maf);
@@ -146,7 +146,7 @@ TEST(FlowFile, BadFilesNameTheFileAndKey) {
   msg = with([](nlohmann::json& d) { d["format"] = "flowprior.emulator"; });
   EXPECT_NE(msg.find("format"), std::string::npos) << msg;
   EXPECT_NE(msg.find(path), std::string::npos) << msg;
-  msg = with([](nlohmann::json& d) { d["version"] = 2; });
+  msg = with([](nlohmann::json& d) { d["version"] = kFlowFileVersion + 1; });
   EXPECT_NE(msg.find("version"), std::string::npos) << msg;
   msg = with([](nlohmann::json& d) { d["weights"].erase(0); });
   EXPECT_NE(msg.find("'weights'"), std::string::npos) << msg;
@@ -160,6 +160,21 @@ TEST(FlowFile, BadFilesNameTheFileAndKey) {
   EXPECT_NE(msg.find("alpha"), std::string::npos) << msg;  // Box rejects the duplicate name
   msg = error_of([&] { load_flow_file(temp_path("does_not_exist.json")); });
   EXPECT_NE(msg.find("does_not_exist.json"), std::string::npos) << msg;
+}
+
+// Version 1 files were written when "nsf" meant the coupling spline flow: they load as "nsf-coupling", same density.
+TEST(FlowFile, VersionOneNsfLoadsAsTheCouplingFlow) {
+  const FlowOnBox f = random_flow_on_box(FlowArch::nsf_coupling);
+  nlohmann::json doc = flow_to_json(f);
+  doc["version"] = 1;
+  doc["architecture"] = "nsf";
+  const FlowOnBox g = flow_from_json(doc, "v1");
+  EXPECT_EQ(g.flow.config().arch, FlowArch::nsf_coupling);
+  Rng rng(4);
+  const MatrixXd x = f.sample(20, rng);
+  EXPECT_EQ(g.log_prob(x), f.log_prob(x));
+  doc["version"] = kFlowFileVersion;  // the same weights as an autoregressive "nsf" do not fit
+  EXPECT_THROW(flow_from_json(doc, "v2"), Error);
 }
 
 TEST(FlowFile, CheckNamesSaysWhichDiffer) {

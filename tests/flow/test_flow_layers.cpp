@@ -9,6 +9,7 @@
 #include "flowprior/flow/affine_coupling.hpp"
 #include "flowprior/flow/elementwise_affine.hpp"
 #include "flowprior/flow/made_affine.hpp"
+#include "flowprior/flow/made_spline.hpp"
 #include "flowprior/flow/spline_coupling.hpp"
 
 using namespace flowprior;
@@ -34,6 +35,10 @@ std::vector<LayerCase> layer_cases() {
       {"made_affine", [](int d, Rng& r) { return std::make_unique<MadeAffine>(d, 16, 2, false, r); }, 0.3, 1.5},
       {"made_affine_reversed", [](int d, Rng& r) { return std::make_unique<MadeAffine>(d, 16, 2, true, r); }, 0.3,
        1.5},
+      {"made_spline", [](int d, Rng& r) { return std::make_unique<MadeSpline>(d, 16, 2, 6, 3.0, false, r); }, 0.3,
+       2.0},
+      {"made_spline_reversed",
+       [](int d, Rng& r) { return std::make_unique<MadeSpline>(d, 12, 1, 4, 2.0, true, r); }, 0.3, 2.0},
       {"spline_coupling", [](int d, Rng& r) { return std::make_unique<SplineCoupling>(d, 0, 16, 2, 6, 3.0, r); }, 0.5,
        2.0},
       {"spline_coupling_odd",
@@ -128,11 +133,13 @@ TEST_P(LayerTest, StartsAsIdentity) {
 INSTANTIATE_TEST_SUITE_P(AllLayers, LayerTest, ::testing::Range<std::size_t>(0, layer_cases().size()),
                          [](const auto& info) { return layer_cases()[info.param].name; });
 
-TEST(MadeAffine, IsAutoregressiveInItsOrder) {
+// Both MADE layers (affine and spline): z_j depends on x_j and the coordinates before it in the order, never after.
+void expect_autoregressive(const std::function<std::unique_ptr<FlowLayer>(bool reverse, Rng&)>& make) {
   for (bool reverse : {false, true}) {
     Rng rng(3);
     const int d = 5;
-    MadeAffine layer(d, 8, 2, reverse, rng);
+    const std::unique_ptr<FlowLayer> made = make(reverse, rng);
+    FlowLayer& layer = *made;
     const VectorXd p = random_params(layer.num_params(), rng, 0.5);
     layer.set_params(p.data());
     const MatrixXd x = random_matrix(1, d, rng);
@@ -155,6 +162,15 @@ TEST(MadeAffine, IsAutoregressiveInItsOrder) {
       }
     }
   }
+}
+
+TEST(MadeAffine, IsAutoregressiveInItsOrder) {
+  expect_autoregressive([](bool reverse, Rng& rng) { return std::make_unique<MadeAffine>(5, 8, 2, reverse, rng); });
+}
+
+TEST(MadeSpline, IsAutoregressiveInItsOrder) {
+  expect_autoregressive(
+      [](bool reverse, Rng& rng) { return std::make_unique<MadeSpline>(5, 8, 2, 4, 2.0, reverse, rng); });
 }
 
 // ----- whole flows -----
@@ -285,11 +301,12 @@ TEST_P(FlowArchTest, CopiesAreIndependentAndParamsRoundTrip) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllArchitectures, FlowArchTest,
-                         ::testing::Values(FlowArch::realnvp, FlowArch::maf, FlowArch::nsf),
-                         [](const auto& info) { return to_string(info.param); });
+                         ::testing::Values(FlowArch::realnvp, FlowArch::maf, FlowArch::nsf, FlowArch::nsf_coupling),
+                         [](const auto& info) { return arch_test_name(info.param); });
 
 TEST(FlowConfigTest, NamesAndValidation) {
-  for (auto a : {FlowArch::realnvp, FlowArch::maf, FlowArch::nsf}) EXPECT_EQ(flow_arch_from_string(to_string(a)), a);
+  for (auto a : {FlowArch::realnvp, FlowArch::maf, FlowArch::nsf, FlowArch::nsf_coupling})
+    EXPECT_EQ(flow_arch_from_string(to_string(a)), a);
   EXPECT_THROW(flow_arch_from_string("glow"), Error);
   FlowConfig c;
   c.bins = 1;

@@ -93,8 +93,8 @@ TEST_P(TrainArch, CorrelatedGaussianReachesTheEntropy) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllArchitectures, TrainArch,
-                         ::testing::Values(FlowArch::realnvp, FlowArch::maf, FlowArch::nsf),
-                         [](const auto& info) { return to_string(info.param); });
+                         ::testing::Values(FlowArch::realnvp, FlowArch::maf, FlowArch::nsf, FlowArch::nsf_coupling),
+                         [](const auto& info) { return arch_test_name(info.param); });
 
 TEST(Train, KlAndJeffreysLossesReachTheEntropyToo) {
   const Gaussian2 g;
@@ -209,6 +209,40 @@ TEST(Train, WarmStartKeepsTheFlowAndItsStandardisation) {
   EXPECT_NEAR(fresh.standardization_mean()(0), mean(0) + 5.0, 0.1);
   Flow other(3, o.flow, rng);
   EXPECT_THROW(train_flow_unbounded(train, VectorXd(), VectorXd(), o, other, true), Error);
+}
+
+// tail_bound 0 (the default): the spline interval is max(5, 1.25 x largest |standardised value| of the weighted
+// training rows); an explicit bound is kept; a flow built without data takes the fallback.
+TEST(Train, SplineBoundComesFromTheData) {
+  const Gaussian2 g;
+  Rng rng(601);
+  MatrixXd train = g.draw(400, rng);
+  TrainOptions o = quick_options(FlowArch::nsf);
+  o.max_epochs = 1;
+  o.validation_fraction = 0;
+  auto reach = [&](const Flow& f) {
+    return ((train.rowwise() - f.standardization_mean().transpose()).array().rowwise() /
+            f.standardization_scale().transpose().array())
+        .abs()
+        .maxCoeff();
+  };
+  Flow flow;
+  train_flow_unbounded(train, VectorXd(), VectorXd(), o, flow);
+  ASSERT_LT(1.25 * reach(flow), kMinAutoTailBound);
+  EXPECT_EQ(flow.config().tail_bound, kMinAutoTailBound);
+  train(7, 0) = flow.standardization_mean()(0) + 40 * flow.standardization_scale()(0);  // a far row
+  train_flow_unbounded(train, VectorXd(), VectorXd(), o, flow);
+  EXPECT_GT(flow.config().tail_bound, 10.0);
+  EXPECT_EQ(flow.config().tail_bound, 1.25 * reach(flow));
+  VectorXd w = VectorXd::Ones(train.rows());
+  w(7) = 0;  // without weight the far row does not count
+  train_flow_unbounded(train, w, VectorXd(), o, flow);
+  EXPECT_LT(flow.config().tail_bound, 10.0);
+  o.flow.tail_bound = 2.5;
+  train_flow_unbounded(train, VectorXd(), VectorXd(), o, flow);
+  EXPECT_EQ(flow.config().tail_bound, 2.5);
+  Rng r2(1);
+  EXPECT_EQ(Flow(2, FlowConfig{}, r2).config().tail_bound, kFallbackTailBound);
 }
 
 TEST(Train, RejectsBadInputsNamingTheRow) {

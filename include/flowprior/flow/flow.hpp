@@ -11,7 +11,10 @@
 
 namespace flowprior {
 
-enum class FlowArch { realnvp, maf, nsf };
+// nsf: autoregressive spline flow (MADE conditioner, every coordinate transformed in every layer, as zuko's and
+// pocoMC's NSF); nsf_coupling ("nsf-coupling"): the coupling spline flow that "nsf" meant before issue 21 (half the
+// coordinates per layer); flow files of version 1 that say "nsf" load as nsf_coupling (flow_file.hpp).
+enum class FlowArch { realnvp, maf, nsf, nsf_coupling };
 std::string to_string(FlowArch arch);
 FlowArch flow_arch_from_string(const std::string& name);  // Error on unknown
 
@@ -22,10 +25,18 @@ struct FlowConfig {
   int hidden_layers = 2;   // MAF/NSF conditioner depth
   int bins = 8;            // NSF: rational-quadratic bins K
   // NSF: spline on [-B, B] (standardised units), identity tails outside. A spline maps [-B, B] onto itself and so
-  // cannot move mass across +-B: the bound must cover skewed tails (box-edge logit tails reach ~10 standard
-  // deviations; with B = 3 the banana's x2 tail stayed unmodelled, KL 0.10; bench/RESULTS.md).
-  double tail_bound = 10.0;
+  // cannot move mass across +-B: B must cover the data (box-edge logit tails reach ~10 standard deviations; with
+  // B = 3 the banana's x2 tail stayed unmodelled, KL 0.10) and the base's tails (N(0, 1) beyond +-3 is 0.27 % per
+  // coordinate that the data side can never reach), but a wider interval spends the K bins where there is no mass
+  // (10-D two-Gaussian mixture: KL 0.029 at B = 5, 0.060 at B = 10, 0.075 at B = 3; bench/RESULTS.md, issue 21).
+  // 0 (default): chosen by training from its data, B = max(5, 1.25 x largest |standardised training value|)
+  // (train_flow_unbounded; the margin because a sample's largest value understates its tail: on the banana at 8000
+  // draws B = reach alone was worse than B = 10 on 4 of 5 seeds); a flow built without data takes
+  // kFallbackTailBound. config() reports the bound used.
+  double tail_bound = 0.0;
 };
+inline constexpr double kFallbackTailBound = 10.0;
+inline constexpr double kMinAutoTailBound = 5.0;  // N(0, 1) mass beyond 5: 5.7e-7 per coordinate
 // Error naming the field for values that cannot build a flow (layers < 1, bins < 2, ...).
 void validate(const FlowConfig& config);
 

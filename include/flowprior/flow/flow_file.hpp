@@ -1,5 +1,5 @@
 #pragma once
-// One versioned JSON document: {"format":"flowprior.flow","version":1, architecture, hyper-parameters, parameter
+// One versioned JSON document: {"format":"flowprior.flow","version":2, architecture, hyper-parameters, parameter
 // names, bounds, box map, standardisation, weights (exact: doubles written so they round-trip), training summary}.
 #include <string>
 #include <vector>
@@ -11,7 +11,9 @@
 namespace flowprior {
 
 inline constexpr const char* kFlowFileFormat = "flowprior.flow";
-inline constexpr int kFlowFileVersion = 1;
+// Version 2 (issue 21): "nsf" is the autoregressive spline flow; version 1 files are still read, their "nsf" (the
+// coupling spline flow of that time) as "nsf-coupling".
+inline constexpr int kFlowFileVersion = 2;
 // An ensemble of flows on one box (the prior is their equal-weight mixture, density/flow_prior.hpp):
 // {"format":"flowprior.flow_ensemble","version":1,"members":[flow documents]}. One member is written as a plain flow.
 inline constexpr const char* kFlowEnsembleFormat = "flowprior.flow_ensemble";
