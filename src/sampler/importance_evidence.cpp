@@ -22,8 +22,6 @@ namespace {
 // bounds the weight where one coordinate is deep in its tail while the others are in the bulk, which is where a
 // multivariate t puts almost no mass. Cost for a perfect flow: ESS x 1.02^-d (0.82 at d = 10, 0.67 at d = 20).
 constexpr double kDefensiveFraction = 0.2, kDefensiveNu = 2;
-// Pareto k-hat above which importance sampling is not reliable (Vehtari et al. 2015, arXiv:1507.02646, Sec. 3).
-constexpr double kKhatUnreliable = 0.7;
 // Widening of the latent base per round: round r draws z = (1 + 0.1 r) eps. Fixed in advance (not fitted to the
 // draws): fitting the proposal to the weighted draws and then reweighting those same draws with it (AMIS) was measured
 // to bias the estimate low by 0.1-0.2 nat on the 20-D bound-piled target (a draw with a large weight pulls the fitted
@@ -194,7 +192,7 @@ ImportanceEvidence adaptive_importance_evidence(const LatentMap& flow, int dim, 
     out.round_log_z_err.push_back(mis.log_z_err);
     out.round_khat.push_back(mis.khat);
     if (!std::isfinite(mis.log_z)) break;  // no draw with a finite weight: more of the same will not help
-    if (mis.log_z_err <= o.tolerance && !(mis.khat > kKhatUnreliable)) break;
+    if (mis.log_z_err <= o.tolerance && !(mis.khat > kImportanceKhatUnreliable)) break;
   }
   out.log_z = mis.log_z;
   out.log_z_err = mis.log_z_err;
@@ -203,6 +201,10 @@ ImportanceEvidence adaptive_importance_evidence(const LatentMap& flow, int dim, 
   out.rounds = static_cast<int>(sizes.size());
   out.draws = z_all.rows();
   return out;
+}
+
+bool report_importance_evidence(double log_z_is, double log_z_is_err, double khat) {
+  return std::isfinite(log_z_is) && std::isfinite(log_z_is_err) && !(khat > kImportanceKhatUnreliable);
 }
 
 }  // namespace flowprior

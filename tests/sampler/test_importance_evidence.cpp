@@ -177,5 +177,17 @@ TEST(AdaptiveImportanceEvidence, RoundsOnATargetWiderThanTheFlow) {
   EXPECT_THROW(adaptive_importance_evidence(flow, 2, o, target), Error);
 }
 
+// The reported evidence: the importance-sampling one only when it is finite and its weights' k-hat is at most 0.7
+// (Vehtari et al., arXiv:1507.02646); otherwise the run reports the persistent-sampling one.
+TEST(ReportImportanceEvidence, OnlyFiniteWithATrustworthyTail) {
+  EXPECT_TRUE(report_importance_evidence(-3.0, 0.01, 0.2));
+  EXPECT_TRUE(report_importance_evidence(-3.0, 0.01, 0.7));   // the bound itself is still reliable
+  EXPECT_FALSE(report_importance_evidence(-3.0, 0.01, 0.73));  // the HotSpot reverse-order case
+  EXPECT_TRUE(report_importance_evidence(-3.0, 0.01, NAN));    // k-hat not computable (too few weights): no veto
+  EXPECT_FALSE(report_importance_evidence(NAN, 0.01, 0.2));
+  EXPECT_FALSE(report_importance_evidence(-3.0, INFINITY, 0.2));
+  EXPECT_FALSE(report_importance_evidence(-INFINITY, 0.01, 0.2));
+}
+
 }  // namespace
 }  // namespace flowprior

@@ -79,4 +79,13 @@ using LogTargetU = std::function<void(const MatrixXd& u, VectorXd& log_p)>;
 ImportanceEvidence adaptive_importance_evidence(const LatentMap& flow, int dim, const ImportanceEvidenceOptions& options,
                                                 const LogTargetU& log_target);
 
+// Pareto k-hat above which importance sampling is not reliable (Vehtari et al., arXiv:1507.02646, Sec. 3).
+inline constexpr double kImportanceKhatUnreliable = 0.7;
+
+// Which evidence a run reports: the importance-sampling one when it exists (finite, with a finite error) and its
+// k-hat is at most 0.7; otherwise the persistent-sampling one. Above 0.7 the draws have not seen the weights' tail,
+// so the importance estimate and its error cannot be trusted (a measured case is in src/sampler/persistent.cpp).
+bool report_importance_evidence(double log_z_is, double log_z_is_err, double khat);
+
+
 }  // namespace flowprior
