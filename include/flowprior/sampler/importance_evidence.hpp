@@ -87,5 +87,4 @@ inline constexpr double kImportanceKhatUnreliable = 0.7;
 // so the importance estimate and its error cannot be trusted (a measured case is in src/sampler/persistent.cpp).
 bool report_importance_evidence(double log_z_is, double log_z_is_err, double khat);
 
-
 }  // namespace flowprior
