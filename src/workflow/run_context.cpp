@@ -230,7 +230,12 @@ RunOutput RunContext::run(const std::string& name, const RunPrior& prior, const 
   q.settings = run_settings(config_, datasets, prior.identity, settings, seed, box);
   for (const auto& [key, value] : extra_settings.items()) q.settings[key] = value;
   q.evaluation = options_.evaluation;
-  return run_or_load(q, box);
+  RunOutput out = run_or_load(q, box);
+  // Every run's problems reach the summary, also those of the checks' own runs (a loaded run's from its files).
+  for (std::string& line : run_warnings(out))
+    if (std::find(result.warnings.begin(), result.warnings.end(), line) == result.warnings.end())
+      result.warnings.push_back(std::move(line));
+  return out;
 }
 
 RunPrior RunContext::own_prior(const std::vector<std::string>& parameters) const {
@@ -305,9 +310,6 @@ Sequence RunContext::run_sequence(std::vector<StageConfig> configs, StreamPurpos
     record.effective_size = r.effective_size;
     record.converged = r.converged;
     record.stop_reason = r.stop_reason;
-    if (!r.converged)
-      result.warnings.push_back("run '" + sc.name + "' did not converge (" + r.stop_reason +
-                                "): its samples are not the posterior; increase max_iterations / steps");
     out.results.push_back(record);
   }
   return out;

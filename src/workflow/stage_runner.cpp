@@ -47,7 +47,8 @@ nlohmann::json smc_diagnostics(const SmcResult& r) {
                         // log_z of the run is the reported evidence (log_z_method); both estimates for comparison
                         {"log_z_method", r.log_z_method},
                         {"log_z_ps", r.log_z_ps}, {"log_z_ps_err", r.log_z_ps_err},
-                        {"log_z_is", r.log_z_is}, {"log_z_is_err", r.log_z_is_err}};
+                        {"log_z_is", r.log_z_is}, {"log_z_is_err", r.log_z_is_err},
+                        {"log_z_is_khat", r.log_z_is_khat}, {"warnings", r.warnings}};
 }
 
 RunOutput run_smc(const RunRequest& q, const Box& box, Evaluator& evaluator) {
@@ -175,6 +176,26 @@ RunOutput run_ensemble(const RunRequest& q, const Box& box, Evaluator& evaluator
 }
 
 }  // namespace
+
+std::vector<std::string> run_warnings(const RunOutput& out) {
+  std::vector<std::string> lines;
+  if (!out.converged)
+    lines.push_back("run '" + out.name + "' did not converge (" + out.stop_reason +
+                    "): its samples are not the posterior; increase max_iterations / steps");
+  const auto it = out.diagnostics.find("warnings");
+  if (it == out.diagnostics.end() || !it->is_array()) return lines;
+  for (const auto& w : *it) {
+    if (!w.is_string()) continue;
+    const std::string text = w.get<std::string>();
+    // The samplers' convergence warnings (sampler/persistent.cpp, sampler/diagnostics.cpp) say what the first line says.
+    const bool convergence = text.starts_with("the persistent sampler stopped before convergence") ||
+                             text.starts_with("the chain is shorter than");
+    if (convergence && !out.converged) continue;
+    const std::string line = "run '" + out.name + "': " + text;
+    if (std::find(lines.begin(), lines.end(), line) == lines.end()) lines.push_back(line);
+  }
+  return lines;
+}
 
 void save_run(const RunOutput& out, const std::string& folder) {
   const int d = out.particles.dim();

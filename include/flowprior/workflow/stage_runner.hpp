@@ -62,6 +62,11 @@ struct RunRequest {
   RunEvaluation evaluation;
 };
 
+// The lines a run adds to the analysis's warnings (summary.json, the report): "run 'NAME' did not converge (...)" when
+// it did not, and every warning of its sampler (NAME_diagnostics.json "warnings", e.g. an unreliable evidence), each
+// prefixed "run 'NAME': ", except the sampler's own convergence warning, which the first line already says.
+std::vector<std::string> run_warnings(const RunOutput& out);
+
 bool run_is_finished(const std::string& folder, const std::string& name);
 // Writes the run's files (NAME.csv, NAME_posterior.csv, NAME_diagnostics.json, then the marker NAME.done).
 void save_run(const RunOutput& out, const std::string& folder);
