@@ -98,6 +98,7 @@ RunOutput run_smc(const RunRequest& q, const Box& box, Evaluator& evaluator) {
   out.effective_size = out.particles.effective_size();
   out.converged = r.converged;
   out.stop_reason = r.stop_reason;
+  out.warnings = r.warnings;
   out.diagnostics = smc_diagnostics(r);
   return out;
 }
@@ -167,6 +168,7 @@ RunOutput run_ensemble(const RunRequest& q, const Box& box, Evaluator& evaluator
   out.effective_size = static_cast<double>(chain.steps) * chain.walkers / tau;
   const std::vector<double> tau_per_parameter(d.autocorr_time.data(),
                                               d.autocorr_time.data() + d.autocorr_time.size());
+  out.warnings = d.warnings;
   out.diagnostics = nlohmann::json{{"sampler", "ensemble"},
                                    {"autocorr_time", tau_per_parameter},
                                    {"acceptance_mean", d.acceptance_fraction.mean()},
@@ -182,11 +184,7 @@ std::vector<std::string> run_warnings(const RunOutput& out) {
   if (!out.converged)
     lines.push_back("run '" + out.name + "' did not converge (" + out.stop_reason +
                     "): its samples are not the posterior; increase max_iterations / steps");
-  const auto it = out.diagnostics.find("warnings");
-  if (it == out.diagnostics.end() || !it->is_array()) return lines;
-  for (const auto& w : *it) {
-    if (!w.is_string()) continue;
-    const std::string text = w.get<std::string>();
+  for (const std::string& text : out.warnings) {
     // The samplers' convergence warnings (sampler/persistent.cpp, sampler/diagnostics.cpp) say what the first line says.
     const bool convergence = text.starts_with("the persistent sampler stopped before convergence") ||
                              text.starts_with("the chain is shorter than");
@@ -261,6 +259,10 @@ RunOutput load(const std::string& name, const std::string& folder, const Box& bo
                       .values;
   std::ifstream din(path_in(folder, name + "_diagnostics.json"));
   if (din) out.diagnostics = nlohmann::json::parse(din, nullptr, false);
+  if (const auto w = out.diagnostics.find("warnings"); out.diagnostics.is_object() && w != out.diagnostics.end() &&
+                                                       w->is_array())
+    for (const auto& text : *w)
+      if (text.is_string()) out.warnings.push_back(text.get<std::string>());
   return out;
 }
 

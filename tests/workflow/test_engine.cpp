@@ -226,20 +226,20 @@ void expect_error_before_any_run(const std::string& path, const std::string& nee
 TEST(RunWarnings, SamplerWarningsNamedByRunAndConvergenceOnce) {
   RunOutput out;
   out.name = "reverse1";
-  out.diagnostics = {{"warnings", {"the importance-sampling evidence is unreliable: Pareto k-hat 0.73 > 0.7",
-                                   "the importance-sampling evidence is unreliable: Pareto k-hat 0.73 > 0.7"}}};
+  out.warnings = {"the importance-sampling evidence is unreliable: Pareto k-hat 0.73 > 0.7",
+                  "the importance-sampling evidence is unreliable: Pareto k-hat 0.73 > 0.7"};
   EXPECT_EQ(run_warnings(out),
             std::vector<std::string>{"run 'reverse1': the importance-sampling evidence is unreliable: Pareto k-hat 0.73 > 0.7"});
   out.converged = false;
   out.stop_reason = "max_iterations";
-  out.diagnostics["warnings"].push_back("the persistent sampler stopped before convergence (max_iterations after 2)");
+  out.warnings.push_back("the persistent sampler stopped before convergence (max_iterations after 2)");
   const std::vector<std::string> lines = run_warnings(out);
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ(lines[0].rfind("run 'reverse1' did not converge (max_iterations)", 0), 0u) << lines[0];
   EXPECT_NE(lines[1].find("Pareto k-hat"), std::string::npos);
   out.converged = true;  // a converged run keeps every sampler warning
   EXPECT_EQ(run_warnings(out).size(), 2u);
-  out.diagnostics = nlohmann::json::object();  // no warnings recorded (an older run's files)
+  out.warnings.clear();  // no warnings recorded (an older run's files)
   EXPECT_TRUE(run_warnings(out).empty());
 }
 

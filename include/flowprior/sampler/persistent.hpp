@@ -23,6 +23,7 @@
 #include "flowprior/core/messages.hpp"
 #include "flowprior/core/rng.hpp"
 #include "flowprior/flow/train_settings.hpp"
+#include "flowprior/sampler/importance_evidence.hpp"
 #include "flowprior/sampler/tpcn.hpp"
 
 namespace flowprior {
@@ -76,14 +77,14 @@ struct PersistentOptions {
   // Draws from the final flow for the importance-sampling evidence (only with precondition = true; 0 = off, and the
   // persistent-sampling estimate is reported instead). 4096 costs a few per cent of a run's likelihood calls and
   // gives a calibrated error of ~0.01-0.03 nat on the built-in targets up to d = 30 (bench/RESULTS.md).
-  Index evidence_samples = 4096;
+  Index evidence_samples = ImportanceEvidenceOptions{}.samples;
   // Importance sampling in rounds (sampler/importance_evidence.hpp): while the error of log_z_is exceeds
   // evidence_tolerance (nat) or its Pareto k-hat exceeds 0.7, another evidence_samples draws are made from a wider copy
   // of the proposal (latent base scaled by 1 + 0.1 r in round r), at most evidence_rounds rounds in all; every draw of
   // every round enters the estimate (balance heuristic). evidence_rounds = 1: one batch from the final flow. Extra
   // rounds cost up to ~5 % of a run's likelihood calls on the built-in targets (bench/RESULTS.md).
-  int evidence_rounds = 4;
-  double evidence_tolerance = 0.03;
+  int evidence_rounds = ImportanceEvidenceOptions{}.max_rounds;  // defaults declared once, there
+  double evidence_tolerance = ImportanceEvidenceOptions{}.tolerance;
   // Called at the start of every iteration and before every minibatch of the preconditioning flow's training; it
   // may throw to stop the run (the Python module raises KeyboardInterrupt from it on Ctrl-C). The checkpoint of
   // the last completed iteration stays on disk, so resume = true continues from there.

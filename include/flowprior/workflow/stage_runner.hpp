@@ -43,6 +43,7 @@ struct RunOutput {
   // SMC: reached beta = 1 (not stopped at max_iterations); ensemble: at least 50 autocorrelation times.
   bool converged = true;
   std::string stop_reason;
+  std::vector<std::string> warnings;  // the sampler's (also in NAME_diagnostics.json, read back for a loaded run)
   nlohmann::json diagnostics;
 };
 
@@ -63,7 +64,7 @@ struct RunRequest {
 };
 
 // The lines a run adds to the analysis's warnings (summary.json, the report): "run 'NAME' did not converge (...)" when
-// it did not, and every warning of its sampler (NAME_diagnostics.json "warnings", e.g. an unreliable evidence), each
+// it did not, and every warning of its sampler (RunOutput::warnings, e.g. an unreliable evidence), each
 // prefixed "run 'NAME': ", except the sampler's own convergence warning, which the first line already says.
 std::vector<std::string> run_warnings(const RunOutput& out);
 
