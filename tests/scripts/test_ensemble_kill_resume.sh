@@ -9,20 +9,28 @@ trap 'rm -rf "$TMP"' EXIT
 ARGS=(sample --target gaussian-shells --dim 3 --sampler ensemble --walkers 8 --steps 150000 --seed 11
       --moves stretch:0.6,de:0.2,walk:0.2 --burn-in 200 --flush-steps 500 --flush-seconds 0.05 --no-progress)
 
+START=$(date +%s%N)
 "$FLOWPRIOR" "${ARGS[@]}" --out "$TMP/reference.h5"
+REFERENCE_NS=$(( $(date +%s%N) - START ))
 "$FLOWPRIOR" chain "$TMP/reference.h5" --json "$TMP/reference.json" 2>/dev/null
 
-# Start the same run, kill it once the file holds some steps but before it finishes.
-"$FLOWPRIOR" "${ARGS[@]}" --out "$TMP/killed.h5" &
-PID=$!
-for _ in $(seq 1 400); do
-  sleep 0.02
-  SIZE=$(stat -c %s "$TMP/killed.h5" 2>/dev/null || echo 0)
-  [ "$SIZE" -gt 0 ] && break
+# Start the same run and kill it part-way. A fixed delay raced on fast machines (the whole run takes 0.3 s on an
+# idle core), so the kill comes at a fraction of the uninterrupted run's own wall time, measured just above; if
+# the run still finishes first, it is tried again with a smaller fraction.
+KILLED=0
+for PERCENT in 40 20 10 5; do
+  rm -f "$TMP/killed.h5"
+  START=$(date +%s%N)
+  "$FLOWPRIOR" "${ARGS[@]}" --out "$TMP/killed.h5" &
+  PID=$!
+  for _ in $(seq 1 2000); do [ -s "$TMP/killed.h5" ] && break; sleep 0.002; done
+  DELAY_NS=$(( REFERENCE_NS * PERCENT / 100 - ($(date +%s%N) - START) ))
+  [ "$DELAY_NS" -gt 0 ] && sleep "$(printf '%d.%09d' $((DELAY_NS / 1000000000)) $((DELAY_NS % 1000000000)))"
+  if kill -9 "$PID" 2>/dev/null; then wait "$PID" 2>/dev/null || true; KILLED=1; break; fi
+  wait "$PID" 2>/dev/null || true
+  echo "the run finished before the kill at $PERCENT% of its time; trying earlier"
 done
-sleep 0.3
-kill -9 "$PID" 2>/dev/null || { echo "FAIL: the run finished before it could be killed; make it longer"; exit 1; }
-wait "$PID" 2>/dev/null || true
+[ "$KILLED" = 1 ] || { echo "FAIL: the run finished before it could be killed, even at 5% of its time"; exit 1; }
 
 STEPS=$("$FLOWPRIOR" chain "$TMP/killed.h5" --json /dev/stdout 2>/dev/null | sed -n 's/^  "steps": \([0-9]*\),*$/\1/p')
 echo "killed run left a readable file with $STEPS steps"
