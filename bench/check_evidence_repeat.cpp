@@ -57,8 +57,8 @@ int main(int argc, char** argv) {
     eo.seed = seed0 + static_cast<std::uint64_t>(rep);
     const ImportanceEvidence ev = adaptive_importance_evidence(*flow, dim, eo, log_target);
     const double e = ev.log_z - exact;
-    std::printf("rep %2d  error %+.4f +- %.4f  ESS %6.0f  khat %5.2f  rounds %d  per round:", rep, e, ev.log_z_err, ev.ess,
-                ev.khat, ev.rounds);
+    std::printf("rep %2d  error %+.4f +- %.4f  ESS %6.0f  khat %5.2f  rounds %d  draws %ld  pilot %.3f (k %.2f)  per round:", rep, e,
+                ev.log_z_err, ev.ess, ev.khat, ev.rounds, static_cast<long>(ev.draws), ev.pilot_log_z_err, ev.pilot_khat);
     for (std::size_t r = 0; r < ev.round_log_z.size(); ++r)
       std::printf(" %+.3f+-%.3f (k %.2f)", ev.round_log_z[r] - exact, ev.round_log_z_err[r], ev.round_khat[r]);
     std::printf("\n");

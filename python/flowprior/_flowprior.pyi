@@ -266,7 +266,10 @@ class SmcResult(object):
         """Pareto k-hat of the importance weights of log_z_is (<= 0.5: reliable error; > 0.7: unreliable, with a warning). NaN without log_z_is."""
     @property
     def log_z_is_rounds(self) -> typing.Any:
-        """Rounds of importance sampling behind log_z_is (evidence_rounds at most; 0 without it)."""
+        """Rounds of importance sampling behind log_z_is (evidence_rounds; 0 without it)."""
+    @property
+    def log_z_is_draws(self) -> typing.Any:
+        """Likelihood calls of the importance-sampling evidence: its draws plus its pilot's (0 without it)."""
     @property
     def ess(self) -> typing.Any:
         """Effective sample size of the weights at beta = 1."""

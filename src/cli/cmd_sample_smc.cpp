@@ -32,6 +32,7 @@ struct SmcCli {
   long evidence_samples = -1;  // -1: the sampler's default (PersistentOptions::evidence_samples)
   int evidence_rounds = -1;    // -1: the sampler's default (PersistentOptions::evidence_rounds)
   double evidence_tolerance = -1;  // < 0: the sampler's default (PersistentOptions::evidence_tolerance)
+  long evidence_max_draws = -1;    // -1: the sampler's default (PersistentOptions::evidence_max_draws)
   std::string checkpoint;
   bool resume = false;
   int max_iterations = 1000;
@@ -69,6 +70,7 @@ void run_smc(const SampleCommon& common, const SmcCli& c) {
   if (c.evidence_samples >= 0) o.evidence_samples = c.evidence_samples;
   if (c.evidence_rounds >= 0) o.evidence_rounds = c.evidence_rounds;
   if (c.evidence_tolerance >= 0) o.evidence_tolerance = c.evidence_tolerance;
+  if (c.evidence_max_draws >= 0) o.evidence_max_draws = c.evidence_max_draws;
   o.checkpoint = c.checkpoint;
   o.resume = c.resume;
   o.max_iterations = c.max_iterations;
@@ -94,7 +96,8 @@ void run_smc(const SampleCommon& common, const SmcCli& c) {
                       {"kernel", to_string(o.mutation.kernel)}, {"max_correlation", o.mutation.max_correlation},
                       {"dynamic_ess", o.dynamic_ess},  {"evidence_samples", o.evidence_samples},
                       {"evidence_rounds", o.evidence_rounds},
-                      {"evidence_tolerance", o.evidence_tolerance}};
+                      {"evidence_tolerance", o.evidence_tolerance},
+                      {"evidence_max_draws", o.evidence_max_draws}};
   const nlohmann::json summary = smc_summary_json(result, extra);
   if (ends_with(common.out, ".csv")) write_smc_posterior_csv(common.out, result);
   else write_smc_hdf5(common.out, result, summary);
@@ -121,12 +124,15 @@ SampleRunner add_smc_options(CLI::App& sample) {
   g->add_option("--evidence-samples", c->evidence_samples, "smc: draws from the final flow for the reported evidence (default 4096; 0: report the persistent-sampling one)")
       ->check(int_range(0, kMaxCount));
   g->add_option("--evidence-rounds", c->evidence_rounds,
-                "smc: importance-sampling rounds at most for the evidence (4096 more draws from a wider copy of the "
-                "final flow while log_z_is_err > --evidence-tolerance or k-hat > 0.7; default 4, 1: one batch)")
+                "smc: importance-sampling rounds for the evidence: the final flow and wider copies of it "
+                "(default 4; 1: the flow alone)")
       ->check(int_range(1, 100));
   g->add_option("--evidence-tolerance", c->evidence_tolerance,
-                "smc: no further evidence round once log_z_is_err is at most this (nat; default 0.03)")
+                "smc: error of log_z_is (nat) a pilot sizes the evidence's draws for (default 0.02)")
       ->check(real_range_open_low(0, 1e12));
+  g->add_option("--evidence-max-draws", c->evidence_max_draws,
+                "smc: draws of all evidence rounds at most (default 32768; at least --evidence-samples)")
+      ->check(int_range(2, kMaxCount));
   g->add_option("--checkpoint", c->checkpoint, "smc: checkpoint file written after every iteration (--resume continues it)");
   // --resume and --no-progress may already belong to the subcommand (ensemble sampler): share them then.
   CLI::Option* resume = sample.get_option_no_throw("--resume");

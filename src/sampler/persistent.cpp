@@ -169,6 +169,10 @@ SmcResult PersistentSampler::run(const PriorModel& prior, const LogDensity& like
   if (o.evidence_rounds < 1) throw Error(ErrorContext{.parameter = "evidence_rounds"}, "must be at least 1");
   if (!(o.evidence_tolerance >= 0))
     throw Error(ErrorContext{.parameter = "evidence_tolerance"}, "must be a number >= 0 (nat)");
+  if (o.evidence_samples > 0 && o.evidence_max_draws < o.evidence_samples)
+    throw Error(ErrorContext{.parameter = "evidence_max_draws"},
+                "must be at least evidence_samples (" + std::to_string(o.evidence_samples) + "), not " +
+                    std::to_string(o.evidence_max_draws));
   if (o.warmup_blocks < 1) throw Error(ErrorContext{.parameter = "warmup_blocks"}, "must be at least 1");
   if (!prior.sample) throw Error("persistent sampler: the prior model has no sampler");
 
@@ -399,6 +403,7 @@ SmcResult PersistentSampler::run(const PriorModel& prior, const LogDensity& like
   result.log_z_is_ess = NAN;
   result.log_z_is_khat = NAN;
   result.log_z_is_rounds = 0;
+  result.log_z_is_draws = 0;
   if (flow && flow->trained() && o.evidence_samples > 0) {
     // Importance sampling from the final flow, in up to evidence_rounds rounds (sampler/importance_evidence.hpp);
     // divided by all draws (also those outside the prior's support).
@@ -412,13 +417,18 @@ SmcResult PersistentSampler::run(const PriorModel& prior, const LogDensity& like
       log_p = log_like + log_prior + log_dxdu;
     };
     const ImportanceEvidence ev = adaptive_importance_evidence(
-        *flow, d, {.samples = o.evidence_samples, .max_rounds = o.evidence_rounds, .tolerance = o.evidence_tolerance, .seed = o.seed},
+        *flow, d, {.samples = o.evidence_samples,
+                .max_rounds = o.evidence_rounds,
+                .tolerance = o.evidence_tolerance,
+                .max_draws = o.evidence_max_draws,
+                .seed = o.seed},
         log_target);
     result.log_z_is = ev.log_z;
     result.log_z_is_err = ev.log_z_err;
     result.log_z_is_ess = ev.ess;
     result.log_z_is_khat = ev.khat;
     result.log_z_is_rounds = ev.rounds;
+    result.log_z_is_draws = static_cast<std::uint64_t>(ev.draws + ev.pilot_draws);
     result.likelihood_calls = s.likelihood_calls;
     if (ev.khat > kImportanceKhatUnreliable)
       add_warning(result.warnings, "the importance-sampling evidence is unreliable: Pareto k-hat " + fmt(ev.khat, 3) +
@@ -426,7 +436,7 @@ SmcResult PersistentSampler::run(const PriorModel& prior, const LogDensity& like
                                        fmt(ev.ess, 4) + " of " + std::to_string(ev.draws) +
                                        " draws), so log_z is the persistent-sampling estimate (log_z_is " +
                                        fmt(ev.log_z, 7) + " +- " + fmt(ev.log_z_err, 2) +
-                                       " kept); more evidence_samples or evidence_rounds may help");
+                                       " kept); a larger evidence_max_draws may help");
   }
   // Above k-hat 0.7 the weights' tail is too heavy for the draws to have seen it: the importance estimate and its
   // error are then not trustworthy (Vehtari et al., arXiv:1507.02646, Sec. 3), and it was measured to miss (the

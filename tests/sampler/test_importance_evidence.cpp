@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 #include <vector>
 
 #include "flowprior/core/error.hpp"
@@ -152,12 +153,14 @@ TEST(AdaptiveImportanceEvidence, RoundsOnATargetWiderThanTheFlow) {
   ImportanceEvidenceOptions o;
   o.samples = 1000;
   o.max_rounds = 4;
-  o.tolerance = 0.001;  // unreachable: all four rounds
+  o.tolerance = 0.001;  // unreachable: each of the four rounds as large as max_draws allows
+  o.max_draws = 6000;
   o.seed = 3;
   const ImportanceEvidence e = adaptive_importance_evidence(flow, 2, o, target);
+  EXPECT_EQ(e.pilot_draws, 248);  // samples / 4, split over the four rounds' proposals
   EXPECT_EQ(e.rounds, 4);
-  EXPECT_EQ(e.draws, 4000);
-  EXPECT_EQ(evaluated, 4000);
+  EXPECT_EQ(e.draws, 6000);
+  EXPECT_EQ(evaluated, 6248);  // the pilot's draws are evaluated but never enter the estimate
   EXPECT_EQ(e.round_log_z.size(), 4u);
   EXPECT_LT(e.log_z_err, 0.05);
   EXPECT_NEAR(e.log_z, -4.0, 4 * e.log_z_err);  // 4 reported standard errors
@@ -165,16 +168,68 @@ TEST(AdaptiveImportanceEvidence, RoundsOnATargetWiderThanTheFlow) {
   const ImportanceEvidence again = adaptive_importance_evidence(flow, 2, o, target);
   EXPECT_EQ(again.log_z, e.log_z);
   EXPECT_EQ(again.log_z_err, e.log_z_err);
-  // A reachable tolerance stops after the first round; max_rounds = 1 is one batch.
+  // A reachable tolerance: `samples` draws in all; max_rounds = 1 is one batch from the flow (as large as the pilot
+  // asks), whose first round is the flow alone: the same draws as round 0 of four, a different weight.
   o.tolerance = 1.0;
-  EXPECT_EQ(adaptive_importance_evidence(flow, 2, o, target).rounds, 1);
+  const ImportanceEvidence easy = adaptive_importance_evidence(flow, 2, o, target);
+  EXPECT_EQ(easy.rounds, 4);
+  EXPECT_EQ(easy.draws, 1000);
+  EXPECT_NEAR(easy.log_z, -4.0, 4 * easy.log_z_err);
   o.tolerance = 0.001;
   o.max_rounds = 1;
   const ImportanceEvidence one = adaptive_importance_evidence(flow, 2, o, target);
   EXPECT_EQ(one.rounds, 1);
-  EXPECT_EQ(one.round_log_z[0], e.round_log_z[0]);  // round 0 does not depend on later rounds
+  EXPECT_EQ(one.draws, 6000);
+  EXPECT_NEAR(one.log_z, -4.0, 4 * one.log_z_err);
   o.max_rounds = 0;
   EXPECT_THROW(adaptive_importance_evidence(flow, 2, o, target), Error);
+  o.max_rounds = 4;
+  o.max_draws = 999;  // fewer than one round
+  EXPECT_THROW(adaptive_importance_evidence(flow, 2, o, target), Error);
+}
+
+// The draws are decided by the pilot alone, before any draw of the estimate is made: a rule that stopped once the
+// estimate's own error was small leaned low (bench/RESULTS.md, evidence calibration, fourth pass). Over seeds whose
+// pilots differ, the rounds and draws are exactly plan_importance_rounds of the pilot's error and k-hat.
+TEST(AdaptiveImportanceEvidence, DrawsAreFixedByThePilotAlone) {
+  const IdentityMap flow;
+  const LogTargetU target = [](const MatrixXd& u, VectorXd& log_p) { log_p = log_normal_rows(u, 1.6).array() - 4.0; };
+  ImportanceEvidenceOptions o;
+  o.samples = 400;
+  o.tolerance = 0.02;
+  std::set<Index> sizes;
+  for (std::uint64_t seed = 1; seed <= 12; ++seed) {
+    o.seed = seed;
+    const ImportanceEvidence e = adaptive_importance_evidence(flow, 2, o, target);
+    const EvidencePlan plan = plan_importance_rounds(e.pilot_log_z_err, e.pilot_khat, e.pilot_draws, o);
+    EXPECT_EQ(e.rounds, plan.rounds) << "seed " << seed;
+    EXPECT_EQ(e.draws, plan.rounds * plan.draws_per_round) << "seed " << seed;
+    sizes.insert(e.draws);
+  }
+  EXPECT_GT(sizes.size(), 1u);  // the tolerance is such that the pilots ask for different numbers of draws
+}
+
+// The plan: draws for the error `tolerance` predicted from the pilot's delta-method error (variance ~ 1 / draws).
+TEST(PlanImportanceRounds, FromThePilotsError) {
+  ImportanceEvidenceOptions o;  // samples 4096, 4 rounds, tolerance 0.02, max_draws 32768
+  // Pilot of 1024 draws with error 0.03: 2304 draws would do, but never fewer than `samples`.
+  EvidencePlan p = plan_importance_rounds(0.03, 0.3, 1024, o);
+  EXPECT_EQ(p.rounds, 4);
+  EXPECT_EQ(p.draws_per_round, 1024);
+  // Error 0.06: 1024 (0.06 / 0.02)^2 = 9216 draws, 2304 per round.
+  p = plan_importance_rounds(0.06, 0.3, 1024, o);
+  EXPECT_EQ(p.rounds, 4);
+  EXPECT_EQ(p.draws_per_round, 2304);
+  // Error 0.1: 25600 draws, 6400 per round.
+  p = plan_importance_rounds(0.1, 0.3, 1024, o);
+  EXPECT_EQ(p.rounds, 4);
+  EXPECT_EQ(p.draws_per_round, 6400);
+  // Beyond max_draws, or k-hat above 0.7, or no finite error: max_draws / rounds per round.
+  for (const auto& [err, khat] : {std::pair{0.5, 0.3}, {0.01, 0.8}, {INFINITY, 0.3}, {NAN, NAN}}) {
+    p = plan_importance_rounds(err, khat, 1024, o);
+    EXPECT_EQ(p.rounds, 4);
+    EXPECT_EQ(p.draws_per_round, 8192) << err << " " << khat;
+  }
 }
 
 // The reported evidence: the importance-sampling one only when it is finite and its weights' k-hat is at most 0.7

@@ -222,8 +222,10 @@ TEST(PersistentSampler, ReportedEvidenceIsImportanceSamplingWithAFlow) {
   EXPECT_LT(r.result.log_z_err, 0.05);
   EXPECT_GT(r.result.log_z_is_ess, 1000.0);  // a good proposal: ESS of the 4096 importance weights
   EXPECT_LT(r.result.log_z_is_khat, 0.5);     // finite-variance weights
-  EXPECT_GE(r.result.log_z_is_rounds, 1);
-  EXPECT_LE(r.result.log_z_is_rounds, o.evidence_rounds);
+  EXPECT_EQ(r.result.log_z_is_rounds, o.evidence_rounds);
+  // At least evidence_samples draws for the estimate, at most evidence_max_draws, plus the pilot's evidence_samples / 4.
+  EXPECT_GE(r.result.log_z_is_draws, static_cast<std::uint64_t>(o.evidence_samples + o.evidence_samples / 4));
+  EXPECT_LE(r.result.log_z_is_draws, static_cast<std::uint64_t>(o.evidence_max_draws + o.evidence_samples / 4));
   EXPECT_TRUE(std::isfinite(r.result.log_z_ps));
   EXPECT_TRUE(std::isfinite(r.result.log_z_ps_err));
   // Within 0.05 nat and 4 reported sd of the exact value.
@@ -262,6 +264,11 @@ TEST(PersistentSampler, ReportedEvidenceIsPersistentWithoutAFlow) {
   bad.evidence_tolerance = NAN;
   EXPECT_THROW(run_target("gaussian", 3, bad), Error);
   EXPECT_EQ(r.result.log_z_is_rounds, 0);
+  EXPECT_EQ(r.result.log_z_is_draws, 0u);
+  bad = o;
+  bad.precondition = true;
+  bad.evidence_max_draws = bad.evidence_samples - 1;
+  EXPECT_THROW(run_target("gaussian", 3, bad), Error);
 }
 
 TEST(PersistentSampler, HalfGaussianAgainstTheBound) {

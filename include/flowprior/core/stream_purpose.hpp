@@ -16,6 +16,7 @@ enum class StreamPurpose : std::uint64_t {
   smc_posterior = 5,
   smc_evidence = 6,
   smc_evidence_round = 7,  // sampler/importance_evidence.cpp: stream_id({purpose, round}), round >= 1
+  smc_evidence_pilot = 8,  // sampler/importance_evidence.cpp: stream_id({purpose}), the pilot that sizes the rounds
   // Workflow sub-runs (workflow/run_context.hpp): stream_id({config seed, purpose, index}).
   stage = 1,
   stage_flow = 2,

@@ -1,8 +1,11 @@
 #pragma once
 // The importance-sampling evidence of the persistent sampler, from its final preconditioning flow, in rounds
 // (deterministic-mixture multiple importance sampling, Owen & Zhou 2000, JASA 95:135; Veach & Guibas 1995):
-//   round r: n draws u = flow(z), z = (1 + 0.1 r) eps, eps ~ the defensive latent base (defensive_flow_log_base),
-//            i.e. round 0 is the flow itself and later rounds are wider copies of it;
+//   pilot:   samples / 4 draws, split over the rounds' proposals and combined like the estimate; its delta-method
+//            error e and k-hat decide how many draws the estimate gets (plan_importance_rounds); it never enters the
+//            estimate;
+//   round r: m draws u = flow(z), z = (1 + 0.1 r) eps, eps ~ the defensive latent base (defensive_flow_log_base),
+//            r = 0 .. max_rounds - 1, i.e. round 0 is the flow itself and later rounds are wider copies of it;
 //   estimate: every draw i of every round weighted by the balance heuristic
 //            w_i = p(u_i) / [(1/N) sum_r n_r q_r(u_i)], Z = (1/N) sum_i w_i,
 //            so no draw is wasted and a round whose proposal missed mass is covered by the wider ones; where the
@@ -12,12 +15,16 @@
 //            +0.98 +- 0.66 with one batch, +0.25 +- 0.25 after four rounds, -0.015 +- 0.047 smoothed; bench/RESULTS.md).
 // Why: the final flow is trained on persistent-sampling particles that are a few per cent too concentrated
 // (bench/RESULTS.md, evidence calibration), so at d >= 20 it is often slightly too narrow and a single batch has
-// heavy-tailed weights (errors of ~0.1 nat; once ESS 2 of 4096). Rounds continue while the error of log Z exceeds
-// `tolerance` or the Pareto k-hat of the combined weights exceeds 0.7 (Vehtari et al. 2015, arXiv:1507.02646), at
-// most max_rounds. The widths are fixed in advance; proposals fitted to the weighted draws (adaptive multiple
-// importance sampling, Cornuet et al. 2012, arXiv:0907.1254) were measured to bias the estimate low (see the .cpp).
-// Deterministic given the seed: round r draws from Rng(seed, stream_id({smc_evidence_round, r})) (round 0 from
-// Rng(seed, stream_id({smc_evidence})), as before the rounds existed) and the likelihood rows are independent.
+// heavy-tailed weights (errors of ~0.1 nat; once ESS 2 of 4096). Every estimate uses all max_rounds proposals (a flow
+// alone was measured to miss rare mass of the 20-D mixture: mean pull -0.49 over 67 batches), with as many draws as
+// the pilot predicts for an error of `tolerance` (at least `samples`, at most max_draws in all). The number of draws
+// is thus fixed before the estimate's draws are made: a rule that stops once the estimate's own error is small was
+// measured to lean low (see the .cpp). The widths are fixed in advance; proposals fitted to the weighted
+// draws (adaptive multiple importance sampling, Cornuet et al. 2012, arXiv:0907.1254) were measured to bias the
+// estimate low (see the .cpp).
+// Deterministic given the seed: the pilot draws from Rng(seed, stream_id({smc_evidence_pilot})), round r >= 1 from
+// Rng(seed, stream_id({smc_evidence_round, r})) and round 0 from Rng(seed, stream_id({smc_evidence})), as before the
+// rounds existed; the likelihood rows are independent.
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -59,17 +66,30 @@ double defensive_flow_log_base(const MatrixXd& z, Index row);
 MatrixXd defensive_flow_base_sample(int dim, Index n, Rng& rng);
 
 struct ImportanceEvidenceOptions {
-  Index samples = 4096;     // draws per round
-  int max_rounds = 4;       // rounds at most (1: plain importance sampling from the final flow)
-  double tolerance = 0.03;  // no further round once the error of log Z is at most this (and k-hat <= 0.7)
+  Index samples = 4096;     // draws of all rounds at least (the pilot has samples / 4)
+  int max_rounds = 4;       // rounds, i.e. proposals of widths 1, 1.1, ... (1: importance sampling from the flow alone)
+  double tolerance = 0.02;  // error of log Z (nat) the pilot sizes the rounds for
+  Index max_draws = 32768;  // draws of all rounds at most (the pilot's not counted)
   std::uint64_t seed = 1;
   bool smooth = true;       // Pareto-smoothed weights where k-hat > 0.5 (false: raw weights; bench comparisons)
 };
 
+// How many draws the estimate gets, from the pilot's error e over pilot_draws draws: max_rounds rounds of
+// clamp(pilot_draws (e / tolerance)^2 / max_rounds, samples / max_rounds, max_draws / max_rounds) draws each (the
+// delta-method variance falls as 1 / draws); all of max_draws when e is not finite or the pilot's k-hat exceeds 0.7.
+struct EvidencePlan {
+  int rounds = 1;
+  Index draws_per_round = 0;
+};
+EvidencePlan plan_importance_rounds(double pilot_log_z_err, double pilot_khat, Index pilot_draws,
+                                    const ImportanceEvidenceOptions& options);
+
 struct ImportanceEvidence {
   double log_z = 0, log_z_err = 0, ess = 0, khat = 0;
   int rounds = 0;
-  Index draws = 0;
+  Index draws = 0;  // draws of the estimate (all rounds)
+  Index pilot_draws = 0;
+  double pilot_log_z_err = 0, pilot_khat = 0;
   std::vector<double> round_log_z, round_log_z_err, round_khat;  // combined estimate after each round (diagnostics)
 };
 

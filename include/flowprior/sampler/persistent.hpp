@@ -75,16 +75,17 @@ struct PersistentOptions {
   int flow_patience = preconditioner_flow_settings().patience;
   Index flow_max_rows = 4096;  // train on at most this many highest-weight particles (after ESS trimming)
   // Draws from the final flow for the importance-sampling evidence (only with precondition = true; 0 = off, and the
-  // persistent-sampling estimate is reported instead). 4096 costs a few per cent of a run's likelihood calls and
-  // gives a calibrated error of ~0.01-0.03 nat on the built-in targets up to d = 30 (bench/RESULTS.md).
+  // persistent-sampling estimate is reported instead): the fewest draws of the estimate (plus a pilot of a quarter).
   Index evidence_samples = ImportanceEvidenceOptions{}.samples;
-  // Importance sampling in rounds (sampler/importance_evidence.hpp): while the error of log_z_is exceeds
-  // evidence_tolerance (nat) or its Pareto k-hat exceeds 0.7, another evidence_samples draws are made from a wider copy
-  // of the proposal (latent base scaled by 1 + 0.1 r in round r), at most evidence_rounds rounds in all; every draw of
-  // every round enters the estimate (balance heuristic). evidence_rounds = 1: one batch from the final flow. Extra
-  // rounds cost up to ~5 % of a run's likelihood calls on the built-in targets (bench/RESULTS.md).
+  // Importance sampling in rounds (sampler/importance_evidence.hpp): evidence_rounds proposals, the final flow and
+  // wider copies of it (latent base scaled by 1 + 0.1 r in round r), each drawn as often as a pilot of
+  // evidence_samples / 4 draws predicts for an error of evidence_tolerance (nat), at least evidence_samples and at
+  // most evidence_max_draws draws in all; every draw of every round enters the estimate (balance heuristic), and the
+  // number of draws is fixed before they are made. Calibration and cost on the built-in targets: bench/RESULTS.md
+  // (evidence calibration, fourth pass).
   int evidence_rounds = ImportanceEvidenceOptions{}.max_rounds;  // defaults declared once, there
   double evidence_tolerance = ImportanceEvidenceOptions{}.tolerance;
+  Index evidence_max_draws = ImportanceEvidenceOptions{}.max_draws;
   // Called at the start of every iteration and before every minibatch of the preconditioning flow's training; it
   // may throw to stop the run (the Python module raises KeyboardInterrupt from it on Ctrl-C). The checkpoint of
   // the last completed iteration stays on disk, so resume = true continues from there.
@@ -136,6 +137,8 @@ struct SmcResult {
   // > 0.7 the estimate is not (a warning then). NaN when log_z_is is.
   double log_z_is_khat = 0;
   int log_z_is_rounds = 0;     // importance-sampling rounds used (0 without log_z_is)
+  // Likelihood calls of the importance-sampling evidence: the estimate's draws plus the pilot's (0 without log_z_is).
+  std::uint64_t log_z_is_draws = 0;
   double ess = 0;              // ESS at beta = 1
   bool converged = false;      // beta = 1 and ESS >= n_total (false when stopped by max_iterations / calls)
   std::string stop_reason;
