@@ -178,10 +178,19 @@ void HdfChainWriter::add_step(const MatrixXd& positions, const VectorXd& log_pro
     if (step_count != 0.0 && step_count != 1.0)
       throw Error(ErrorContext{.file = path_}, "accepted counts must grow by 0 or 1 per walker and step");
   }
-  for (int i = 0; i < walkers_; ++i) {
-    for (int j = 0; j < dim_; ++j) pending_x_.push_back(positions(i, j));
-    pending_lp_.push_back(log_prob(i));
-    pending_flags_.push_back(static_cast<std::int8_t>(accepted_total(i) - accepted_(i)));
+  // Appended through pointers into the grown buffers (element-wise push_back cost ~25 ms per 50,000 steps of 32
+  // walkers x 10 parameters, issue 21); the buffers keep their capacity across flushes.
+  const std::size_t w = static_cast<std::size_t>(walkers_), d = static_cast<std::size_t>(dim_);
+  const std::size_t x0 = pending_x_.size(), l0 = pending_lp_.size();
+  pending_x_.resize(x0 + w * d);
+  pending_lp_.resize(l0 + w);
+  pending_flags_.resize(l0 + w);
+  double* x = pending_x_.data() + x0;
+  for (std::size_t i = 0; i < w; ++i) {
+    for (std::size_t j = 0; j < d; ++j) x[i * d + j] = positions(static_cast<Index>(i), static_cast<Index>(j));
+    pending_lp_[l0 + i] = log_prob(static_cast<Index>(i));
+    pending_flags_[l0 + i] =
+        static_cast<std::int8_t>(accepted_total(static_cast<Index>(i)) - accepted_(static_cast<Index>(i)));
   }
   ++pending_steps_;
   accepted_ = accepted_total;
