@@ -275,6 +275,13 @@ void EnsembleSampler::step(const LogDensity& target, EnsembleState& state, std::
     for (Index k = 0; k < n; ++k) s.log_u(k) = rng.uniform_open();
     s.log_u.array() = s.log_u.array().log();
     evaluator_->evaluator.evaluate(target, s.q, s.lp_q);
+    // Through raw pointers (column-major: element (i, c) of a matrix with r rows is data[c * r + i]): with Eigen's
+    // row expressions the compiler reloaded every matrix's data pointer and size per walker.
+    const Index d = state.positions.cols();
+    double* positions = state.positions.data();
+    double* log_prob = state.log_prob.data();
+    double* accepted = state.accepted.data();
+    const double* q = s.q.data();
     for (Index k = 0; k < n; ++k) {
       const Index i = active[static_cast<std::size_t>(k)];
       const double lp = s.lp_q(k);
@@ -282,11 +289,11 @@ void EnsembleSampler::step(const LogDensity& target, EnsembleState& state, std::
         throw Error(ErrorContext{.row = i}, "the target returned NaN at walker " + std::to_string(i) + ", step " +
                                                 std::to_string(index) + ", " + point_text(s.q.row(k), target.names()));
       // -inf -> -inf is NaN here and compares false: rejected, as in emcee; any finite proposal from -inf wins.
-      const double diff = s.f(k) + lp - state.log_prob(i);
+      const double diff = s.f(k) + lp - log_prob[i];
       if (diff > s.log_u(k)) {
-        state.positions.row(i) = s.q.row(k);
-        state.log_prob(i) = lp;
-        state.accepted(i) += 1.0;
+        for (Index c = 0; c < d; ++c) positions[c * w + i] = q[c * n + k];
+        log_prob[i] = lp;
+        accepted[i] += 1.0;
       }
     }
   }

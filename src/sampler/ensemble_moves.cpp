@@ -85,11 +85,16 @@ void propose(const Move& move, const MatrixXd& positions, const std::vector<std:
     case MoveKind::stretch: {
       // Goodman & Weare: z has density ~ z^(-1/2) on [1/a, a]; z^(D-1) restores detailed balance. The draws are
       // taken walker by walker (the stream's order), the n logs afterwards in one vectorised call.
+      // Raw column-major pointers: element (i, c) of a matrix with r rows is data[c * r + i].
+      const Index w = positions.rows();
+      const double* x = positions.data();
+      double* qk = q.data();
       for (Index k = 0; k < n; ++k) {
         const Index j = others[rng.index(others.size())];
         const double u = rng.uniform();
         const double z = std::pow((move.a - 1.0) * u + 1.0, 2) / move.a;
-        q.row(k) = positions.row(j) + z * (positions.row(active[static_cast<std::size_t>(k)]) - positions.row(j));
+        const Index i = active[static_cast<std::size_t>(k)];
+        for (Index c = 0; c < d; ++c) qk[c * n + k] = x[c * w + j] + z * (x[c * w + i] - x[c * w + j]);
         f(k) = z;
       }
       f.array() = static_cast<double>(d - 1) * f.array().log();
