@@ -12,7 +12,7 @@ One invocation, one thread on both sides (OPENBLAS/OMP_NUM_THREADS=1, our --thre
 
 Usage: /usr/bin/python3 bench/bench_sample_cli_vs_emcee.py <build-dir> [--steps N] [--emcee-steps N]
 """
-import json, os, subprocess, sys, tempfile, time
+import json, os, resource, subprocess, sys, tempfile, time
 
 os.environ["OPENBLAS_NUM_THREADS"] = "1"
 os.environ["OMP_NUM_THREADS"] = "1"
@@ -32,13 +32,16 @@ print("emcee", emcee.__version__, "numpy", np.__version__)
 with tempfile.TemporaryDirectory() as tmp:
     h5, js = os.path.join(tmp, "chain.h5"), os.path.join(tmp, "r.json")
     t0 = time.perf_counter()
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run([os.path.join(build, "flowprior"), "sample", "--target", "gaussian", "--dim", str(d), "--walkers",
                     str(walkers), "--steps", str(steps), "--seed", "1", "--threads", "1", "--no-progress", "--out", h5,
                     "--json", js], check=True)
     wall = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     r = json.load(open(js))
     ph = r["phase_seconds"]
-    print(f"\n== flowprior sample ... --steps {steps} --json: wall {wall:.3f} s ==")
+    print(f"\n== flowprior sample ... --steps {steps} --json: wall {wall:.3f} s, CPU (user + sys) {cpu:.3f} s ==")
     for k, v in ph.items():
         print(f"  {k:24s} {v:8.3f} s")
     print(f"  diagnostics / sampling = {ph['diagnostics'] / ph['sampling_and_buffering']:.2f} (goal <= 0.20)")
@@ -57,7 +60,8 @@ mem = json.loads(subprocess.run([os.path.join(build, "bench", "bench_diagnostics
                                   str(steps), "1", "3"], check=True, capture_output=True, text=True).stdout)
 print(f"\n== in memory (bench_diagnostics, best of 3) ==\n  sampling {mem['sampling']:.3f} s "
       f"({mem['proposals_per_second']:.3g} proposals/s), autocorr {mem['autocorr']:.3f} s, all diagnostics "
-      f"{mem['diagnose']:.3f} s: diagnostics / sampling = {mem['diagnose'] / mem['sampling']:.2f}")
+      f"{mem['diagnose']:.3f} s: diagnostics / sampling = {mem['diagnose'] / mem['sampling']:.2f}; by CPU time "
+      f"{mem['diagnose_cpu']:.3f} s / {mem['sampling_cpu']:.3f} s = {mem['diagnose_cpu'] / mem['sampling_cpu']:.2f}")
 
 cov = 0.9 ** np.abs(np.subtract.outer(np.arange(d), np.arange(d)))
 prec = np.linalg.inv(cov)

@@ -15,7 +15,7 @@ void register_sample_commands(CLI::App& app) {
   sample->add_option("--seed", common->seed, "Random seed")->check(seed_value());
   sample->add_option("--out", common->out, "Output file")->required();
   sample->add_option("--json", common->json, "JSON summary file");
-  sample->add_option("--threads", common->threads, "Threads for likelihood evaluation (per MPI rank under mpirun)")
+  sample->add_option("--threads", common->threads, "Threads for likelihood evaluation (per MPI rank under mpirun) and the ensemble's diagnostics")
       ->transform(thread_count());
   sample->add_option("--likelihood-cost-ms", common->likelihood_cost_ms,
                      "Add this much CPU time per likelihood point (benchmarks of an expensive model)")

@@ -148,7 +148,7 @@ void run_ensemble(const SampleCommon& common, const EnsembleCli& opt) {
     const double read_seconds = since(t0);
     const Index discard = opt.discard >= 0 ? opt.discard : file.chain.steps / 4;
     ChainSummaryTiming timing;
-    nlohmann::json j = chain_summary_json(file.chain, discard, &timing);
+    nlohmann::json j = chain_summary_json(file.chain, discard, &timing, common.threads);
     j["phase_seconds"] = {{"sampling_and_buffering", advance_seconds},
                           {"final_flush", flush_seconds},
                           {"read_back", read_seconds},

@@ -37,10 +37,12 @@ struct ChainSummaryTiming {
   double digest_seconds = 0;
 };
 
-inline nlohmann::json chain_summary_json(const Chain& chain, Index discard, ChainSummaryTiming* timing = nullptr) {
+// `threads`: the diagnostics' parameters in parallel (the values do not depend on it).
+inline nlohmann::json chain_summary_json(const Chain& chain, Index discard, ChainSummaryTiming* timing = nullptr,
+                                         int threads = 1) {
   using Clock = std::chrono::steady_clock;
   auto t0 = Clock::now();
-  const ChainDiagnostics d = diagnose(chain, discard);
+  const ChainDiagnostics d = diagnose(chain, discard, AutocorrOptions{.threads = threads});
   if (timing) timing->diagnostics_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   auto vec = [](const VectorXd& v) { return std::vector<double>(v.data(), v.data() + v.size()); };
   nlohmann::json j;

@@ -35,18 +35,61 @@ class CorrelatedGaussian : public LogDensity {
   explicit CorrelatedGaussian(const MatrixXd& cov) : dim_(static_cast<int>(cov.rows())) {
     Eigen::LLT<MatrixXd> llt(cov);
     const MatrixXd l = llt.matrixL();
-    inv_l_t_ = l.triangularView<Eigen::Lower>().solve(MatrixXd::Identity(dim_, dim_)).transpose();
+    inv_l_t_rows_ = l.triangularView<Eigen::Lower>().solve(MatrixXd::Identity(dim_, dim_)).transpose();
     log_norm_ = -0.5 * dim_ * kLog2Pi - l.diagonal().array().log().sum();
   }
   int dim() const override { return dim_; }
+  // log N(x; 0, S) = log_norm - |x L^-T|^2 / 2. The sampler's batches are small (16 x 10 for 32 walkers): Eigen's
+  // blocked GEMM spent more on packing and a heap temporary than on the 1600 multiply-adds (~12 % of a proposal,
+  // issue 21). Here one SIMD packet of rows at a time (4 with AVX), up to 8 columns of z in registers, each z_ij the
+  // multiply-add chain over k = 0..d-1 and |z_i|^2 summed over j = 0..d-1, whatever the batch (the GEMM's order
+  // depended on the batch's shape): a point's value no longer depends on the batch it comes in. The last bits
+  // differ from the GEMM's.
   void log_prob(const MatrixXd& x, VectorXd& out) const override {
-    const MatrixXd z = x * inv_l_t_;
-    out = (-0.5 * z.rowwise().squaredNorm()).array() + log_norm_;
+    using namespace Eigen::internal;
+    using Packet = packet_traits<double>::type;
+    constexpr Index kLanes = packet_traits<double>::size;
+    const Index n = x.rows();
+    out.resize(n);
+    if (n == 0) return;
+    // Fewer rows than a packet: zero-padded to one packet (all lanes computed, the padding's dropped).
+    MatrixXd padded;
+    if (n < kLanes) {
+      padded = MatrixXd::Zero(kLanes, dim_);
+      padded.topRows(n) = x;
+    }
+    const MatrixXd& rows = n < kLanes ? padded : x;
+    auto column = [&](Index k, Index r) { return ploadu<Packet>(rows.col(k).data() + r); };
+    // Columns j0 .. j0 + kWidth - 1 of z for the rows of one packet, their squares added to sq.
+    auto columns = [&]<int kWidth>(Index r, Index j0, Packet& sq) {
+      Packet z[kWidth];
+      for (int c = 0; c < kWidth; ++c) z[c] = pset1<Packet>(0.0);
+      for (Index k = 0; k < dim_; ++k) {
+        const Packet xk = column(k, r);
+        const double* u = inv_l_t_rows_.row(k).data() + j0;
+        for (int c = 0; c < kWidth; ++c) z[c] = pmadd(xk, pset1<Packet>(u[c]), z[c]);
+      }
+      for (int c = 0; c < kWidth; ++c) sq = pmadd(z[c], z[c], sq);
+    };
+    // The last packet may overlap the one before it (n not a multiple of kLanes): those rows are computed twice,
+    // alike.
+    for (Index r0 = 0; r0 < n; r0 += kLanes) {
+      const Index r = std::min(r0, rows.rows() - kLanes);
+      Packet sq = pset1<Packet>(0.0);
+      Index j = 0;
+      for (; j + 8 <= dim_; j += 8) columns.template operator()<8>(r, j, sq);
+      if (j + 4 <= dim_) columns.template operator()<4>(r, j, sq), j += 4;
+      if (j + 2 <= dim_) columns.template operator()<2>(r, j, sq), j += 2;
+      if (j < dim_) columns.template operator()<1>(r, j, sq);
+      alignas(64) double value[kLanes];
+      pstore(value, psub(pset1<Packet>(log_norm_), pmul(pset1<Packet>(0.5), sq)));
+      for (Index t = 0; t < std::min(kLanes, n); ++t) out[r + t] = value[t];
+    }
   }
 
  private:
   int dim_;
-  MatrixXd inv_l_t_;
+  Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> inv_l_t_rows_;  // L^-T, row k contiguous
   double log_norm_;
 };
 

@@ -7,12 +7,16 @@
 namespace flowprior {
 
 void UniformBox::log_prob(const MatrixXd& x, VectorXd& out) const {
-  const double inside = inside_;
-  out.resize(x.rows());
-  for (Index i = 0; i < x.rows(); ++i) {
-    bool in = true;
-    for (int j = 0; j < box_.dim() && in; ++j) in = x(i, j) >= box_.lower()[j] && x(i, j) <= box_.upper()[j];
-    out[i] = in ? inside : -INFINITY;
+  // Column by column over all rows (contiguous in x, vectorised) rather than row by row with an early exit: the
+  // row loop's strided reads were 8 % of the ensemble sampler's time on a cheap target (issue 21). A NaN
+  // coordinate fails both comparisons, so it is outside, as before.
+  const Index n = x.rows();
+  out.setConstant(n, inside_);
+  for (int j = 0; j < box_.dim(); ++j) {
+    const double lower = box_.lower()[j], upper = box_.upper()[j];
+    const double* column = x.col(j).data();
+    double* o = out.data();
+    for (Index i = 0; i < n; ++i) o[i] = (column[i] >= lower && column[i] <= upper) ? o[i] : -INFINITY;
   }
 }
 

@@ -210,7 +210,7 @@ void EnsembleSampler::advance(const LogDensity& target, EnsembleState& state, In
     step(target, state, kProduction, s);
     state.step = s + 1;
     if (observer) observer(s, state.positions, state.log_prob, state.accepted);
-    progress.update(s + 1, state.accepted.mean() / static_cast<double>(s + 1));
+    if (options_.progress) progress.update(s + 1, state.accepted.mean() / static_cast<double>(s + 1));
   }
   summary_.steps_run += std::max<Index>(0, total_steps - first);
   summary_.log_prob_calls += evaluator_->evaluator.calls() - calls0;
@@ -247,44 +247,53 @@ void EnsembleSampler::step(const LogDensity& target, EnsembleState& state, std::
   const Move& move = options_.moves[chosen];
   const Index w = state.positions.rows();
   const int splits = detail::move_splits(move);
-  std::vector<int> label(static_cast<std::size_t>(w));
-  for (Index i = 0; i < w; ++i) label[i] = static_cast<int>(i % splits);
-  for (Index i = w - 1; i > 0; --i) std::swap(label[i], label[rng.index(static_cast<std::uint64_t>(i) + 1)]);
-  std::vector<std::vector<Index>> groups(static_cast<std::size_t>(splits));
-  for (Index i = 0; i < w; ++i) groups[label[i]].push_back(i);
+  StepScratch& s = scratch_;
+  s.label.resize(static_cast<std::size_t>(w));
+  for (Index i = 0, g = 0; i < w; ++i, g = g + 1 == splits ? 0 : g + 1) s.label[i] = static_cast<int>(g);  // i % splits
+  for (Index i = w - 1; i > 0; --i) std::swap(s.label[i], s.label[rng.index(static_cast<std::uint64_t>(i) + 1)]);
+  s.groups.resize(static_cast<std::size_t>(splits));
+  for (auto& group : s.groups) group.clear();
+  for (Index i = 0; i < w; ++i) s.groups[s.label[i]].push_back(i);
 
-  MatrixXd q;
-  VectorXd f, lp_q;
   for (int g = 0; g < splits; ++g) {
-    const auto& active = groups[g];
+    const auto& active = s.groups[g];
     if (active.empty()) continue;
-    std::vector<std::vector<Index>> complements;
     Index complement_size = 0;
     for (int h = 0; h < splits; ++h)
       if (h != g) {
-        complements.push_back(groups[h]);
-        complement_size += static_cast<Index>(groups[h].size());
-        if (move.kind == MoveKind::de_snooker && groups[h].empty())
+        complement_size += static_cast<Index>(s.groups[h].size());
+        if (move.kind == MoveKind::de_snooker && s.groups[h].empty())
           throw Error("the de-snooker move needs at least 4 walkers");
       }
     if (complement_size < detail::move_min_complement(move))
       throw Error("too few walkers (" + std::to_string(w) + ") for the chosen move");
-    detail::propose(move, state.positions, active, complements, rng, q, f);
-    evaluator_->evaluator.evaluate(target, q, lp_q);
-    for (std::size_t k = 0; k < active.size(); ++k) {
-      const Index i = active[k];
-      const double lp = lp_q(static_cast<Index>(k));
+    detail::propose(move, state.positions, s.groups, g, rng, s.others, s.q, s.f);
+    // The acceptance draws follow the proposal draws in the step's stream (as when they were drawn one by one in
+    // the loop below); taken here, their logs are one vectorised call.
+    const Index n = static_cast<Index>(active.size());
+    s.log_u.resize(n);
+    for (Index k = 0; k < n; ++k) s.log_u(k) = rng.uniform_open();
+    s.log_u.array() = s.log_u.array().log();
+    evaluator_->evaluator.evaluate(target, s.q, s.lp_q);
+    // Through raw pointers (column-major: element (i, c) of a matrix with r rows is data[c * r + i]): with Eigen's
+    // row expressions the compiler reloaded every matrix's data pointer and size per walker.
+    const Index d = state.positions.cols();
+    double* positions = state.positions.data();
+    double* log_prob = state.log_prob.data();
+    double* accepted = state.accepted.data();
+    const double* q = s.q.data();
+    for (Index k = 0; k < n; ++k) {
+      const Index i = active[static_cast<std::size_t>(k)];
+      const double lp = s.lp_q(k);
       if (std::isnan(lp))
         throw Error(ErrorContext{.row = i}, "the target returned NaN at walker " + std::to_string(i) + ", step " +
-                                                std::to_string(index) + ", " +
-                                                point_text(q.row(static_cast<Index>(k)), target.names()));
+                                                std::to_string(index) + ", " + point_text(s.q.row(k), target.names()));
       // -inf -> -inf is NaN here and compares false: rejected, as in emcee; any finite proposal from -inf wins.
-      const double diff = f(static_cast<Index>(k)) + lp - state.log_prob(i);
-      const double log_u = std::log(rng.uniform_open());
-      if (diff > log_u) {
-        state.positions.row(i) = q.row(static_cast<Index>(k));
-        state.log_prob(i) = lp;
-        state.accepted(i) += 1.0;
+      const double diff = s.f(k) + lp - log_prob[i];
+      if (diff > s.log_u(k)) {
+        for (Index c = 0; c < d; ++c) positions[c * w + i] = q[c * n + k];
+        log_prob[i] = lp;
+        accepted[i] += 1.0;
       }
     }
   }

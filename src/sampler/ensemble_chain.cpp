@@ -1,7 +1,30 @@
+#include <cstdint>
+
 #include "flowprior/core/error.hpp"
 #include "flowprior/sampler/ensemble.hpp"
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 namespace flowprior {
+namespace {
+
+// Asks the kernel to back a freshly allocated, not yet written block with 2 MiB pages. A reserved chain is
+// first written step by step: with 4 KiB pages every 4 KiB of it is one page fault (35,000 faults, ~24 % of the
+// sampler's time on a cheap target, issue 21); with huge pages 512x fewer. Advice only: where it is refused (no
+// transparent huge pages, not Linux) nothing changes, and the values are never affected.
+void prefer_huge_pages([[maybe_unused]] const double* data, [[maybe_unused]] Index count) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  constexpr std::uintptr_t kHuge = std::uintptr_t{1} << 21;
+  const auto first = reinterpret_cast<std::uintptr_t>(data);
+  const std::uintptr_t begin = (first + kHuge - 1) & ~(kHuge - 1);
+  const std::uintptr_t end = (first + static_cast<std::uintptr_t>(count) * sizeof(double)) & ~(kHuge - 1);
+  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+#endif
+}
+
+}  // namespace
 
 void Chain::reset(int walkers_, int dim_) {
   walkers = walkers_;
@@ -24,6 +47,8 @@ void Chain::append(const MatrixXd& walker_positions, const VectorXd& walker_log_
     const Index new_steps = std::max<Index>(steps + 1, 2 * steps);
     positions.conservativeResize(new_steps * walkers, dim);
     log_prob.conservativeResize(new_steps, walkers);
+    prefer_huge_pages(positions.data(), positions.size());
+    prefer_huge_pages(log_prob.data(), log_prob.size());
   }
   positions.middleRows(steps * walkers, walkers) = walker_positions;
   log_prob.row(steps) = walker_log_prob.transpose();
@@ -35,6 +60,8 @@ void Chain::reserve(Index total_steps) {
   if (positions.rows() < total_steps * walkers) {
     positions.conservativeResize(total_steps * walkers, dim);
     log_prob.conservativeResize(total_steps, walkers);
+    prefer_huge_pages(positions.data(), positions.size());
+    prefer_huge_pages(log_prob.data(), log_prob.size());
   }
 }
 

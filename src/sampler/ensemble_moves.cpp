@@ -71,38 +71,37 @@ int move_splits(const Move& move) { return move.kind == MoveKind::de_snooker ? 4
 
 int move_min_complement(const Move& move) { return move.kind == MoveKind::stretch ? 1 : 2; }
 
-namespace {
-
-std::vector<Index> joined(const std::vector<std::vector<Index>>& groups) {
-  std::vector<Index> all;
-  for (const auto& g : groups) all.insert(all.end(), g.begin(), g.end());
-  return all;
-}
-
-}  // namespace
-
-void propose(const Move& move, const MatrixXd& positions, const std::vector<Index>& active,
-             const std::vector<std::vector<Index>>& complements, Rng& rng, MatrixXd& q, VectorXd& f) {
+void propose(const Move& move, const MatrixXd& positions, const std::vector<std::vector<Index>>& groups, int g,
+             Rng& rng, std::vector<Index>& others, MatrixXd& q, VectorXd& f) {
+  const std::vector<Index>& active = groups[static_cast<std::size_t>(g)];
   const Index n = static_cast<Index>(active.size());
   const Index d = positions.cols();
+  others.clear();
+  for (std::size_t h = 0; h < groups.size(); ++h)
+    if (static_cast<int>(h) != g) others.insert(others.end(), groups[h].begin(), groups[h].end());
   q.resize(n, d);
   f.setZero(n);
   switch (move.kind) {
     case MoveKind::stretch: {
-      // Goodman & Weare: z has density ~ z^(-1/2) on [1/a, a]; z^(D-1) restores detailed balance.
-      const auto others = joined(complements);
+      // Goodman & Weare: z has density ~ z^(-1/2) on [1/a, a]; z^(D-1) restores detailed balance. The draws are
+      // taken walker by walker (the stream's order), the n logs afterwards in one vectorised call.
+      // Raw column-major pointers: element (i, c) of a matrix with r rows is data[c * r + i].
+      const Index w = positions.rows();
+      const double* x = positions.data();
+      double* qk = q.data();
       for (Index k = 0; k < n; ++k) {
         const Index j = others[rng.index(others.size())];
         const double u = rng.uniform();
         const double z = std::pow((move.a - 1.0) * u + 1.0, 2) / move.a;
-        q.row(k) = positions.row(j) + z * (positions.row(active[k]) - positions.row(j));
-        f(k) = static_cast<double>(d - 1) * std::log(z);
+        const Index i = active[static_cast<std::size_t>(k)];
+        for (Index c = 0; c < d; ++c) qk[c * n + k] = x[c * w + j] + z * (x[c * w + i] - x[c * w + j]);
+        f(k) = z;
       }
+      f.array() = static_cast<double>(d - 1) * f.array().log();
       break;
     }
     case MoveKind::de: {
       // Relative jitter on gamma keeps the move affine invariant (emcee's later DEMove).
-      const auto others = joined(complements);
       const double g0 = move.gamma0 > 0 ? move.gamma0 : 2.38 / std::sqrt(2.0 * static_cast<double>(d));
       const auto m = static_cast<std::uint64_t>(others.size());
       for (Index k = 0; k < n; ++k) {
@@ -118,9 +117,12 @@ void propose(const Move& move, const MatrixXd& positions, const std::vector<Inde
       // ter Braak & Vrugt (2008): move along the line through an anchor z by the projected difference of two
       // other walkers; factor ||y - z||^(D-1) / ||x - z||^(D-1). (emcee 3.1.4 scales u by 1/sqrt(norm) and
       // halves the factor; we follow the paper.)
+      std::vector<const std::vector<Index>*> complements;  // the three other groups, in order
+      for (std::size_t h = 0; h < groups.size(); ++h)
+        if (static_cast<int>(h) != g) complements.push_back(&groups[h]);
       for (Index k = 0; k < n; ++k) {
         Index pick[3];
-        for (int g = 0; g < 3; ++g) pick[g] = complements[g][rng.index(complements[g].size())];
+        for (int c = 0; c < 3; ++c) pick[c] = (*complements[c])[rng.index(complements[c]->size())];
         for (int i = 2; i > 0; --i) std::swap(pick[i], pick[rng.index(static_cast<std::uint64_t>(i) + 1)]);
         const RowVectorXd x = positions.row(active[k]);
         const RowVectorXd z = positions.row(pick[0]);
@@ -140,7 +142,6 @@ void propose(const Move& move, const MatrixXd& positions, const std::vector<Inde
     }
     case MoveKind::walk: {
       // Gaussian step with the complement's sample covariance (all complement walkers, as emcee's default).
-      const auto others = joined(complements);
       MatrixXd c(static_cast<Index>(others.size()), d);
       for (Index i = 0; i < c.rows(); ++i) c.row(i) = positions.row(others[i]);
       const MatrixXd centred = c.rowwise() - c.colwise().mean();

@@ -178,10 +178,28 @@ void HdfChainWriter::add_step(const MatrixXd& positions, const VectorXd& log_pro
     if (step_count != 0.0 && step_count != 1.0)
       throw Error(ErrorContext{.file = path_}, "accepted counts must grow by 0 or 1 per walker and step");
   }
-  for (int i = 0; i < walkers_; ++i) {
-    for (int j = 0; j < dim_; ++j) pending_x_.push_back(positions(i, j));
-    pending_lp_.push_back(log_prob(i));
-    pending_flags_.push_back(static_cast<std::int8_t>(accepted_total(i) - accepted_(i)));
+  // Written through raw pointers into buffers that only grow (their first pending_steps_ steps are the pending
+  // ones; a flush keeps them): push_back per value, or resize's zero fill per step, cost ~20 ms per 50,000 steps of
+  // 32 walkers x 10 parameters (issue 21). Positions are column-major (walker i, parameter j at j * walkers + i).
+  const std::size_t w = static_cast<std::size_t>(walkers_), d = static_cast<std::size_t>(dim_);
+  const std::size_t step = static_cast<std::size_t>(pending_steps_);
+  if (pending_lp_.size() < (step + 1) * w) {
+    const std::size_t steps = std::max<std::size_t>(step + 1, 2 * step);
+    pending_x_.resize(steps * w * d);
+    pending_lp_.resize(steps * w);
+    pending_flags_.resize(steps * w);
+  }
+  const double* p = positions.data();
+  const double* lp = log_prob.data();
+  const double* total = accepted_total.data();
+  const double* before = accepted_.data();
+  double* x = pending_x_.data() + step * w * d;
+  double* lp_out = pending_lp_.data() + step * w;
+  std::int8_t* flags = pending_flags_.data() + step * w;
+  for (std::size_t i = 0; i < w; ++i) {
+    for (std::size_t j = 0; j < d; ++j) x[i * d + j] = p[j * w + i];
+    lp_out[i] = lp[i];
+    flags[i] = static_cast<std::int8_t>(total[i] - before[i]);
   }
   ++pending_steps_;
   accepted_ = accepted_total;
@@ -224,9 +242,6 @@ void HdfChainWriter::flush() {
     rethrow(path_, "cannot write the chain file", e);
   }
   written_ += static_cast<Index>(n);
-  pending_x_.clear();
-  pending_lp_.clear();
-  pending_flags_.clear();
   pending_steps_ = 0;
   last_flush_ = std::chrono::steady_clock::now();
 }

@@ -86,6 +86,31 @@ TEST(Diagnostics, DiagnoseReportsEssAndMeanError) {
   EXPECT_NEAR(d.covariance(0, 0), 1.0, 0.1);
 }
 
+// The parameters may run on several threads (AutocorrOptions::threads, `sample --threads`): every value must be
+// bitwise the one-thread value, for more threads than parameters too.
+TEST(Diagnostics, DiagnoseIsTheSameOnAnyNumberOfThreads) {
+  Chain chain;
+  chain.reset(12, 3);
+  const MatrixXd a = ar1(800, 12, 0.8, 31), b = ar1(800, 12, 0.3, 32), c = ar1(800, 12, 0.95, 33);
+  for (Index s = 0; s < 800; ++s) {
+    MatrixXd pos(12, 3);
+    pos << a.row(s).transpose(), b.row(s).transpose(), c.row(s).transpose();
+    chain.append(pos, VectorXd::Zero(12), VectorXd::Zero(12));
+  }
+  const ChainDiagnostics one = diagnose(chain, 200);
+  for (const int threads : {2, 3, 5}) {
+    const ChainDiagnostics many = diagnose(chain, 200, AutocorrOptions{.threads = threads});
+    for (int j = 0; j < 3; ++j) {
+      EXPECT_EQ(many.autocorr_time(j), one.autocorr_time(j)) << threads;
+      EXPECT_EQ(many.r_hat(j), one.r_hat(j)) << threads;
+      EXPECT_EQ(many.ess(j), one.ess(j)) << threads;
+    }
+    EXPECT_EQ(many.warnings, one.warnings) << threads;
+    EXPECT_EQ(integrated_autocorr_time(chain, 200, AutocorrOptions{.threads = threads}).tau, one.autocorr_time);
+  }
+  EXPECT_EQ(one.autocorr_time(2), integrated_autocorr_time(c.bottomRows(600), 5.0));
+}
+
 namespace {
 
 // emcee's integrated_time written out with O(n^2) direct sums (emcee/autocorr.py): each walker's ACF normalised by

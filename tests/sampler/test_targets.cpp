@@ -4,6 +4,7 @@
 
 #include "flowprior/core/error.hpp"
 #include "flowprior/core/rng.hpp"
+#include "flowprior/density/gaussian.hpp"
 #include "flowprior/density/targets.hpp"
 
 using namespace flowprior;
@@ -114,4 +115,30 @@ TEST(Targets, ErrorsNameTheTargetAndDimension) {
   }
   EXPECT_THROW(make_target("gaussian", 0), Error);
   EXPECT_EQ(target_names().size(), 6u);
+}
+
+// The gaussian target's likelihood is hand-vectorised (packets of rows, issue 21): it must equal the Gaussian
+// density of the same covariance (an independent Cholesky implementation) to rounding, for every batch size and
+// dimension (packet remainder, fewer rows than a packet, dimensions off the 8/4/2/1 column blocks), and a point's
+// value must not depend on the batch it comes in.
+TEST(Targets, GaussianLikelihoodIsTheNormalDensityWhateverTheBatch) {
+  for (const int dim : {1, 2, 3, 10, 13, 70}) {
+    const Target t = make_target("gaussian", dim);
+    const GaussianDensity exact(VectorXd::Zero(dim), t.covariance);
+    Rng rng(7, static_cast<std::uint64_t>(dim));
+    MatrixXd x(19, dim);
+    rng.fill_normal(x);
+    x *= 2.0;
+    const VectorXd all = t.likelihood->log_prob(x);
+    const VectorXd want = exact.log_prob(x);
+    for (Index i = 0; i < x.rows(); ++i) EXPECT_NEAR(all(i), want(i), 1e-12 * std::abs(want(i))) << dim << " " << i;
+    for (const Index n : {1, 2, 3, 4, 5, 7, 8, 16}) {
+      for (Index r0 = 0; r0 + n <= x.rows(); r0 += n) {
+        const MatrixXd part = x.middleRows(r0, n);
+        const VectorXd lp = t.likelihood->log_prob(part);
+        for (Index i = 0; i < n; ++i)
+          EXPECT_EQ(lp(i), all(r0 + i)) << "dim " << dim << ", batch of " << n << ", row " << r0 + i;
+      }
+    }
+  }
 }

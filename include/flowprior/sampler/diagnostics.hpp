@@ -16,6 +16,7 @@ VectorXd autocorr_function(const VectorXd& x);
 struct AutocorrOptions {
   double c = 5.0;     // Sokal window constant
   double tol = 50.0;  // warn when steps < tol * tau
+  int threads = 1;    // parameters computed in parallel (results do not depend on it); <= 0: all hardware threads
 };
 
 struct AutocorrResult {
