@@ -44,6 +44,14 @@ def main(folders):
             print(f"\nemulator {system}: {v.get('components')} components, held-out coverage 68% "
                   f"{v['pooled']['coverage68']:.3f}, 95% {v['pooled']['coverage95']:.3f}, trustworthy {v['trustworthy']}, "
                   f"built in {v.get('total_seconds', float('nan')):.1f} s (model runs {v.get('model_seconds', float('nan')):.1f} s)")
+            r = e.get("error_ratio")
+            if r and "p95" in r:  # emulator sd / data error at posterior points (README "Emulators that do not widen")
+                w = r.get("worst", {})
+                print(f"  emulator sd / data error at {r.get('points')} posterior points: median {r['median']:.3f}, "
+                      f"95th percentile {r['p95']:.3f}, max {r['max']:.3f}; worst data point {w.get('data_point')} "
+                      f"(median {w.get('median', float('nan')):.3f}, 95th percentile {w.get('p95', float('nan')):.3f}); "
+                      f"{100 * r.get('fraction_points_above_third', 0):.1f}% of the points have a data point above 1/3 "
+                      f"({r.get('file')})")
         for flow in sorted(f for f in os.listdir(folder) if f.startswith("flow_") and f.endswith(".json")
                            and not f.endswith(".training.json")):
             summ = json.load(open(os.path.join(folder, flow)))["training"]["summary"]

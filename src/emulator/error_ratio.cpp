@@ -25,16 +25,44 @@ MatrixXd emulator_to_data_error_ratios(const GaussianLikelihood& likelihood, con
   return ratios;
 }
 
-ErrorRatioSummary summarize_error_ratios(const MatrixXd& ratios) {
+double sorted_quantile(std::vector<double>& values, double q) {
+  if (values.empty()) return 0.0;
+  std::sort(values.begin(), values.end());
+  const double h = (static_cast<double>(values.size()) - 1.0) * std::clamp(q, 0.0, 1.0);
+  const auto lo = static_cast<std::size_t>(std::floor(h));
+  const std::size_t hi = std::min(lo + 1, values.size() - 1);
+  return values[lo] + (h - static_cast<double>(lo)) * (values[hi] - values[lo]);
+}
+
+ErrorRatioSummary summarize_error_ratios(const MatrixXd& ratios, double threshold) {
   ErrorRatioSummary s;
   s.count = ratios.size();
   if (s.count == 0) return s;
   std::vector<double> v(ratios.data(), ratios.data() + ratios.size());
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  s.median = n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+  s.median = sorted_quantile(v, 0.5);
+  s.p95 = sorted_quantile(v, 0.95);
   s.max = v.back();
+  s.points = ratios.rows();
+  Index above = 0;
+  for (Index b = 0; b < ratios.rows(); ++b) above += ratios.row(b).maxCoeff() > threshold ? 1 : 0;
+  s.fraction_points_above = static_cast<double>(above) / static_cast<double>(ratios.rows());
   return s;
+}
+
+std::vector<DataPointRatios> per_data_point_ratios(const MatrixXd& ratios, double threshold) {
+  std::vector<DataPointRatios> out(static_cast<std::size_t>(ratios.cols()));
+  if (ratios.rows() == 0) return out;
+  for (Index i = 0; i < ratios.cols(); ++i) {
+    std::vector<double> v(ratios.col(i).data(), ratios.col(i).data() + ratios.rows());
+    DataPointRatios& d = out[static_cast<std::size_t>(i)];
+    d.median = sorted_quantile(v, 0.5);
+    d.p90 = sorted_quantile(v, 0.90);
+    d.p95 = sorted_quantile(v, 0.95);
+    d.p99 = sorted_quantile(v, 0.99);
+    d.max = v.back();
+    d.fraction_above = static_cast<double>((ratios.col(i).array() > threshold).count()) / static_cast<double>(v.size());
+  }
+  return out;
 }
 
 }  // namespace flowprior

@@ -133,6 +133,19 @@ void GaussianLikelihood::predict(const MatrixXd& x, MatrixXd& mean, MatrixXd& co
     // ln of a non-positive model value is -inf; such a row gets log-likelihood -inf in log_prob.
     mean = mean.array().max(0.0).log().matrix();
   }
+  if (log_factor_ >= 0) mean.colwise() += x.col(log_factor_).array().max(0.0).log().matrix();
+}
+
+void GaussianLikelihood::set_log_factor(const std::string& parameter) {
+  if (!emulator_ || inputs_.empty() || scale_ != ObservableScale::log)
+    throw dataset_error(name_, "an exact log factor needs an emulator of some of the parameters on the log scale",
+                        parameter);
+  const auto it = std::find(parameter_names_.begin(), parameter_names_.end(), parameter);
+  if (it == parameter_names_.end()) throw dataset_error(name_, "the log factor is not a parameter", parameter);
+  const int column = static_cast<int>(it - parameter_names_.begin());
+  if (std::find(inputs_.begin(), inputs_.end(), column) != inputs_.end())
+    throw dataset_error(name_, "the log factor is also an input of the emulator", parameter);
+  log_factor_ = column;
 }
 
 MatrixXd GaussianLikelihood::total_covariance(const Eigen::Ref<const RowVectorXd>& component_variance) const {

@@ -105,9 +105,18 @@ json to_json(const EmulatorRecord& e) {
   if (e.components >= 0) j["components"] = e.components;
   if (e.second_wave_points > 0) j["second_wave_points"] = e.second_wave_points;
   if (!e.datasets.empty()) j["datasets"] = e.datasets;
-  if (e.error_ratio_count > 0)
-    j["error_ratio"] = {{"median", e.error_ratio_median}, {"max", e.error_ratio_max}, {"count", e.error_ratio_count},
-                        {"what", "emulator sd / data error at posterior points (joint run and the dataset's stage)"}};
+  if (e.error_ratio_count > 0) {
+    j["error_ratio"] = {{"median", e.error_ratio_median}, {"p95", e.error_ratio_p95}, {"max", e.error_ratio_max},
+                        {"count", e.error_ratio_count}, {"points", e.error_ratio_points},
+                        {"fraction_points_above_third", e.error_ratio_fraction_above},
+                        {"what", "emulator sd / data error at posterior points (joint run and the datasets' stages) "
+                                 "x data points; fraction_points_above_third: points where some data point exceeds "
+                                 "1/3; worst: the data point with the largest p95"}};
+    if (!e.error_ratio_worst.empty())
+      j["error_ratio"]["worst"] = {{"data_point", e.error_ratio_worst}, {"median", e.error_ratio_worst_median},
+                                   {"p95", e.error_ratio_worst_p95}};
+    if (!e.error_ratio_file.empty()) j["error_ratio"]["file"] = e.error_ratio_file;
+  }
   return j;
 }
 
@@ -127,6 +136,17 @@ EmulatorRecord emulator_record_from_json(const json& j) {
     e.error_ratio_count = it->value("count", 0L);
     e.error_ratio_median = json_fields::number(*it, "median");
     e.error_ratio_max = json_fields::number(*it, "max");
+    e.error_ratio_p95 = it->contains("p95") ? json_fields::number(*it, "p95") : e.error_ratio_max;  // older files
+    e.error_ratio_points = it->value("points", 0L);
+    e.error_ratio_fraction_above = it->contains("fraction_points_above_third")
+                                       ? json_fields::number(*it, "fraction_points_above_third")
+                                       : 0.0;
+    e.error_ratio_file = json_fields::text(*it, "file");
+    if (const auto w = it->find("worst"); w != it->end() && w->is_object()) {
+      e.error_ratio_worst = json_fields::text(*w, "data_point");
+      e.error_ratio_worst_median = json_fields::number(*w, "median");
+      e.error_ratio_worst_p95 = json_fields::number(*w, "p95");
+    }
   }
   return e;
 }

@@ -10,8 +10,11 @@
 #include "flowprior/core/rng.hpp"
 #include "flowprior/core/stream_purpose.hpp"
 #include "flowprior/emulator/error_ratio.hpp"
+#include "flowprior/io/csv.hpp"
 #include "flowprior/workflow/likelihood_builder.hpp"
+#include "flowprior/workflow/report_html.hpp"
 #include "flowprior/workflow/run_context.hpp"
+#include "workflow/file_helpers.hpp"
 
 namespace flowprior {
 namespace {
@@ -104,43 +107,99 @@ void refine_emulators(AnalysisConfig& config, const RunOptions& options, const P
   }
 }
 
+namespace {
+
+// "DATASET X_COLUMN=VALUE" for data row i (the x_column of the data file), else "DATASET row i".
+std::vector<std::string> data_point_names(const DatasetConfig& c, Index m) {
+  std::vector<std::string> names;
+  VectorXd x;
+  if (!c.x_column.empty()) {
+    const Table table = read_csv_table(c.data_file);
+    const int j = table.column(c.x_column);
+    if (j >= 0 && table.values.rows() == m) x = table.values.col(j);
+  }
+  for (Index i = 0; i < m; ++i)
+    names.push_back(c.name + " " + (x.size() == m ? c.x_column + "=" + report::number(x[i], 3) : "row " + std::to_string(i)));
+  return names;
+}
+
+}  // namespace
+
 void measure_emulator_errors(RunContext& ctx, std::map<std::string, EmulatorRecord>& records, Index points) {
   const AnalysisConfig& config = ctx.config();
   const std::vector<std::string>& names = config.box.names();
   for (auto& [system, record] : records) {
-    std::vector<MatrixXd> blocks;
+    // The same points for all of the system's datasets, so that "some data point above the target" is per point:
+    // draws from the joint run and from every forward stage that holds one of the datasets.
+    std::vector<const DatasetConfig*> used;
     for (const auto& dataset : record.datasets) {
       const DatasetConfig& c = config.dataset(dataset);
-      if (!c.model || !c.model->emulated()) continue;
-      std::vector<const Samples*> runs;
-      if (ctx.joint) runs.push_back(&ctx.joint->particles);
-      for (std::size_t k = 0; k < ctx.forward.configs.size() && k < ctx.forward.runs.size(); ++k) {
-        const auto& ds = ctx.forward.configs[k].datasets;
-        if (std::find(ds.begin(), ds.end(), dataset) != ds.end()) runs.push_back(&ctx.forward.runs[k].particles);
-      }
-      MatrixXd x;
+      if (c.model) used.push_back(&c);
+    }
+    if (used.empty()) continue;
+    std::vector<const Samples*> runs;
+    if (ctx.joint) runs.push_back(&ctx.joint->particles);
+    for (std::size_t k = 0; k < ctx.forward.configs.size() && k < ctx.forward.runs.size(); ++k) {
+      const auto& ds = ctx.forward.configs[k].datasets;
+      for (const DatasetConfig* c : used)
+        if (std::find(ds.begin(), ds.end(), c->name) != ds.end()) {
+          runs.push_back(&ctx.forward.runs[k].particles);
+          break;
+        }
+    }
+    MatrixXd x;
+    try {
+      x = draw_posterior_points(runs, points * static_cast<Index>(runs.size()), names,
+                                stream_id({ctx.seed(StreamPurpose::error_ratio_points), fnv1a(system)}));
+    } catch (const Error&) {
+      continue;  // no posterior on the whole box (stages that free or fix parameters): not measured
+    }
+    std::vector<MatrixXd> blocks;
+    std::vector<std::string> labels;
+    std::vector<double> data_sd;
+    Index m = 0;
+    for (const DatasetConfig* c : used) {
+      const auto like = build_dataset_likelihood(*c, config.box);
       try {
-        x = draw_posterior_points(runs, points * static_cast<Index>(runs.size()), names,
-                                  stream_id({ctx.seed(StreamPurpose::error_ratio_points), fnv1a(dataset)}));
+        blocks.push_back(emulator_to_data_error_ratios(*like, x));
       } catch (const Error&) {
-        continue;  // no posterior on the whole box (stages that free or fix parameters): not measured
+        continue;  // the likelihood runs the model itself: nothing to measure
       }
-      const auto like = build_dataset_likelihood(c, config.box);
-      blocks.push_back(emulator_to_data_error_ratios(*like, x));
+      m += blocks.back().cols();
+      for (const auto& n : data_point_names(*c, blocks.back().cols())) labels.push_back(n);
+      const VectorXd sd = like->experimental_covariance().diagonal().array().sqrt();
+      data_sd.insert(data_sd.end(), sd.data(), sd.data() + sd.size());
     }
     if (blocks.empty()) continue;
-    Index size = 0;
-    for (const auto& b : blocks) size += b.size();
-    MatrixXd all(size, 1);
+    MatrixXd all(x.rows(), m);
     Index at = 0;
     for (const auto& b : blocks) {
-      all.middleRows(at, b.size()) = b.reshaped();
-      at += b.size();
+      all.middleCols(at, b.cols()) = b;
+      at += b.cols();
     }
     const ErrorRatioSummary s = summarize_error_ratios(all);
     record.error_ratio_count = static_cast<long>(s.count);
     record.error_ratio_median = s.median;
+    record.error_ratio_p95 = s.p95;
     record.error_ratio_max = s.max;
+    record.error_ratio_points = static_cast<long>(s.points);
+    record.error_ratio_fraction_above = s.fraction_points_above;
+    // Per data point, in the run folder; the row names the data point with the largest 95th percentile.
+    const std::vector<DataPointRatios> per = per_data_point_ratios(all);
+    std::string csv = "data_point,data_sd,median,p90,p95,p99,max,fraction_above_third\n";
+    std::size_t worst = 0;
+    for (std::size_t i = 0; i < per.size(); ++i) {
+      const DataPointRatios& d = per[i];
+      csv += quote_csv_field(labels[i]) + "," + std::to_string(data_sd[i]) + "," + std::to_string(d.median) + "," +
+             std::to_string(d.p90) + "," + std::to_string(d.p95) + "," + std::to_string(d.p99) + "," +
+             std::to_string(d.max) + "," + std::to_string(d.fraction_above) + "\n";
+      if (d.p95 > per[worst].p95) worst = i;
+    }
+    record.error_ratio_worst = labels[worst];
+    record.error_ratio_worst_median = per[worst].median;
+    record.error_ratio_worst_p95 = per[worst].p95;
+    record.error_ratio_file = "emulator_" + system + "_error_ratio.csv";
+    write_file_atomically(workflow_detail::path_in(ctx.folder(), record.error_ratio_file), csv);
   }
 }
 

@@ -1,5 +1,6 @@
 // The emulator-to-data error ratio (emulator/error_ratio.hpp) on a known emulator: exactly the emulator's marginal sd
-// (Emulator::predict_marginal) over the data's marginal error, point by point; median and maximum of a known matrix.
+// (Emulator::predict_marginal) over the data's marginal error, point by point; quantiles, maximum, the fraction of
+// points above the target and each data point's distribution on known matrices.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -64,6 +65,45 @@ TEST(ErrorRatio, MedianAndMaximum) {
   EXPECT_DOUBLE_EQ(even.median, 2.5);
   EXPECT_DOUBLE_EQ(even.max, 4.0);
   EXPECT_EQ(summarize_error_ratios(MatrixXd(0, 2)).count, 0);
+}
+
+TEST(ErrorRatio, QuantilesInterpolateBetweenOrderStatistics) {
+  std::vector<double> v{4.0, 0.0, 3.0, 1.0, 2.0};  // sorted 0..4: quantile q is 4 q
+  EXPECT_DOUBLE_EQ(sorted_quantile(v, 0.5), 2.0);
+  EXPECT_DOUBLE_EQ(sorted_quantile(v, 0.95), 3.8);
+  EXPECT_DOUBLE_EQ(sorted_quantile(v, 1.0), 4.0);
+  EXPECT_DOUBLE_EQ(sorted_quantile(v, 0.0), 0.0);
+  std::vector<double> none;
+  EXPECT_EQ(sorted_quantile(none, 0.5), 0.0);
+}
+
+// 20 points x 3 data points: data point 0 at 0.1 everywhere, data point 1 at 0.2 except 0.5 at two points, data
+// point 2 rising from 0 to 0.95 (i / 20). The pooled 95th percentile, the fraction of points with some ratio above
+// 1/3 and each column's distribution are known.
+TEST(ErrorRatio, PerDataPointAndFractionOfPointsAboveTheTarget) {
+  MatrixXd r(20, 3);
+  for (Index i = 0; i < 20; ++i) r.row(i) << 0.1, (i == 3 || i == 11) ? 0.5 : 0.2, static_cast<double>(i) / 20.0;
+  const ErrorRatioSummary s = summarize_error_ratios(r);
+  EXPECT_EQ(s.points, 20);
+  // rows with a ratio > 1/3: i >= 7 by column 2 (13 rows), and rows 3 (column 1): 14 of 20
+  EXPECT_DOUBLE_EQ(s.fraction_points_above, 14.0 / 20.0);
+  std::vector<double> all(r.data(), r.data() + r.size());
+  EXPECT_DOUBLE_EQ(s.p95, sorted_quantile(all, 0.95));
+  EXPECT_NEAR(s.p95, 0.8025, 1e-12);  // 60 values, (n - 1) q = 56.05: between column 2's 0.8 and 0.85
+  const std::vector<DataPointRatios> d = per_data_point_ratios(r);
+  ASSERT_EQ(d.size(), 3u);
+  EXPECT_DOUBLE_EQ(d[0].median, 0.1);
+  EXPECT_DOUBLE_EQ(d[0].p95, 0.1);
+  EXPECT_DOUBLE_EQ(d[0].fraction_above, 0.0);
+  EXPECT_DOUBLE_EQ(d[1].median, 0.2);
+  EXPECT_NEAR(d[1].p90, 0.23, 1e-12);  // (n - 1) q = 17.1: a tenth of the way from 0.2 to the first 0.5
+  EXPECT_DOUBLE_EQ(d[1].max, 0.5);
+  EXPECT_DOUBLE_EQ(d[1].fraction_above, 2.0 / 20.0);
+  EXPECT_NEAR(d[2].median, 0.475, 1e-15);  // 9.5 / 20
+  EXPECT_NEAR(d[2].p99, (0.99 * 19.0) / 20.0, 1e-15);
+  EXPECT_DOUBLE_EQ(d[2].fraction_above, 13.0 / 20.0);
+  // A higher threshold counts fewer points.
+  EXPECT_DOUBLE_EQ(summarize_error_ratios(r, 0.6).fraction_points_above, 7.0 / 20.0);  // i >= 13
 }
 
 TEST(ErrorRatio, RefusesALikelihoodWithoutEmulator) {

@@ -152,6 +152,43 @@ TEST(GaussianLikelihood, EmulatorOnSomeParametersPicksItsColumnsByName) {
   }
 }
 
+// [model] exact_k of the HotSpot model: the emulator leaves out an overall factor K of the outputs and the
+// likelihood adds ln K to every mean. On the log scale that is the same as dividing the data (values and errors) by K.
+TEST(GaussianLikelihood, ExactLogFactorAddsItsLogToEveryMean) {
+  GaussianDataset d = dataset({"y0", "y4", "y5"}, ObservableScale::log);
+  d.values = d.values.array().abs() + 1.0;
+  for (auto& c : d.correlated) c.sd = c.sd.array().abs();
+  std::vector<std::string> names = analytic_box().names();
+  names.push_back("K");
+  const GaussianLikelihood plain(d, small_emulator(), names);
+  GaussianLikelihood factored(d, small_emulator(), names);
+  factored.set_log_factor("K");
+  const MatrixXd base = maximin_latin_hypercube(analytic_box(), 6, {.seed = 5});
+  MatrixXd x(base.rows(), base.cols() + 1);
+  x.leftCols(base.cols()) = base;
+  x.col(base.cols()).setLinSpaced(0.5, 2.5);
+  MatrixXd mp, vp, mf, vf;
+  plain.predict(x, mp, vp);
+  factored.predict(x, mf, vf);
+  EXPECT_EQ(vf, vp);
+  for (Index b = 0; b < x.rows(); ++b)
+    for (Index i = 0; i < mp.cols(); ++i) EXPECT_NEAR(mf(b, i) - mp(b, i), std::log(x(b, base.cols())), 1e-13) << b;
+  for (Index b = 0; b < x.rows(); ++b) {
+    const double k = x(b, base.cols());
+    GaussianDataset scaled = d;
+    scaled.values /= k;
+    scaled.uncorrelated_sd /= k;
+    for (auto& c : scaled.correlated) c.sd /= k;
+    const GaussianLikelihood reference(scaled, small_emulator(), names);
+    EXPECT_NEAR(factored.log_prob(x.row(b))[0], reference.log_prob(x.row(b))[0], 1e-9) << b;
+  }
+  GaussianLikelihood bad(d, small_emulator(), names);
+  EXPECT_THROW(bad.set_log_factor("nope"), Error);
+  EXPECT_THROW(bad.set_log_factor(names.front()), Error);  // an input of the emulator
+  GaussianLikelihood linear(dataset({"y0"}), small_emulator(), names);
+  EXPECT_THROW(linear.set_log_factor("K"), Error);
+}
+
 TEST(GaussianLikelihood, SumOfDatasetsIsTheSumOfTheirLikelihoods) {
   auto a = std::make_shared<GaussianLikelihood>(dataset({"y0", "y1"}), small_emulator());
   auto b = std::make_shared<GaussianLikelihood>(dataset({"y5", "y6", "y7"}), small_emulator());

@@ -69,18 +69,39 @@ TEST(TrustAssessment, EmulatorErrorAboveAThirdOfTheDataErrorsWarnsWithTheRatio) 
       if (c.name == "Emulators validated") return c;
     return TrustCheck{};
   };
+  // Every data point below 1/3 on 95% of the posterior points: passes, and the row gives the figures.
   json s = good_summary();
-  s["emulators"]["gamma_p"] = {{"trustworthy", true}, {"second_wave_points", 400},
-                               {"error_ratio", {{"median", 0.12}, {"max", 0.96}, {"count", 6800}}}};
+  s["emulators"]["gamma_p"] = {
+      {"trustworthy", true},
+      {"second_wave_points", 400},
+      {"error_ratio",
+       {{"median", 0.12}, {"p95", 0.29}, {"max", 0.85}, {"count", 6800}, {"points", 400},
+        {"fraction_points_above_third", 0.04},
+        {"worst", {{"data_point", "h1_coherent t=0.08"}, {"median", 0.2}, {"p95", 0.32}}}}}};
   const TrustAssessment ok = assess_run(&s, &p);
-  EXPECT_EQ(row(ok).status, CheckStatus::pass);
-  EXPECT_NE(row(ok).detail.find("gamma_p median 0.12, max 0.96 (second wave 400 points)"), std::string::npos)
+  EXPECT_EQ(row(ok).status, CheckStatus::pass) << row(ok).detail;
+  EXPECT_NE(row(ok).detail.find("gamma_p median 0.12, 95th percentile 0.29, max 0.85 over 400 points x 17 data "
+                                "points; largest at h1_coherent t=0.08 (median 0.2, 95th percentile 0.32); 4% of "
+                                "the points have a data point above 1/3 (second wave 400 points)"),
+            std::string::npos)
       << row(ok).detail;
-  s["emulators"]["gamma_p"]["error_ratio"]["median"] = 0.46;
-  const TrustAssessment a = assess_run(&s, &p);
+  // One data point above 1/3 on more than 5% of the points warns, although the pooled figures are below it.
+  s["emulators"]["gamma_p"]["error_ratio"]["worst"]["p95"] = 0.45;
+  const TrustAssessment one = assess_run(&s, &p);
+  EXPECT_EQ(row(one).status, CheckStatus::warn);
+  EXPECT_EQ(one.answer, "yes, with caveats");
+  EXPECT_NE(row(one).detail.find("above 1/3 for gamma_p (95th percentile of h1_coherent t=0.08)"), std::string::npos)
+      << row(one).detail;
+  // A summary written before the per-data-point figures: the pooled median decides.
+  json old = good_summary();
+  old["emulators"]["gamma_p"] = {{"trustworthy", true},
+                                 {"error_ratio", {{"median", 0.12}, {"max", 0.96}, {"count", 6800}}}};
+  EXPECT_EQ(row(assess_run(&old, &p)).status, CheckStatus::pass);
+  EXPECT_NE(row(assess_run(&old, &p)).detail.find("gamma_p median 0.12, max 0.96"), std::string::npos);
+  old["emulators"]["gamma_p"]["error_ratio"]["median"] = 0.46;
+  const TrustAssessment a = assess_run(&old, &p);
   EXPECT_EQ(row(a).status, CheckStatus::warn);
-  EXPECT_EQ(a.answer, "yes, with caveats");
-  EXPECT_NE(row(a).detail.find("above 1/3 for gamma_p"), std::string::npos) << row(a).detail;
+  EXPECT_NE(row(a).detail.find("above 1/3 for gamma_p (median)"), std::string::npos) << row(a).detail;
 }
 
 TEST(TrustAssessment, PredictivePValueFailsBelowOnePercentWarnsBelowFive) {

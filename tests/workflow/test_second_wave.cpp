@@ -1,5 +1,7 @@
 // The second wave of emulator design points (workflow/second_wave.hpp): [model] second_wave_points read once with
 // its errors, and the draws from the pilot posteriors (distinct, weighted, equal shares per run).
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -9,6 +11,8 @@
 #include "flowprior/workflow/analysis_config.hpp"
 #include "flowprior/emulator/design.hpp"
 #include "flowprior/io/csv.hpp"
+#include "flowprior/workflow/likelihood_builder.hpp"
+#include "flowprior/workflow/run_analysis.hpp"
 #include "flowprior/workflow/second_wave.hpp"
 #include "workflow/models/hotspot_emulators.hpp"
 
@@ -62,6 +66,45 @@ TEST(SecondWave, BadValuesNameTheKey) {
   EXPECT_NE(second_wave_error("second_wave_points = -1").find("must not be negative"), std::string::npos);
   EXPECT_NE(second_wave_error("second_wave_points = 1.5").find("integer"), std::string::npos);
   EXPECT_NE(second_wave_error("emulate = false\nsecond_wave_points = 100").find("emulate = true"), std::string::npos);
+}
+
+TEST(SecondWave, ExactKNeedsAFreeKAndEmulators) {
+  EXPECT_NO_THROW(read_analysis_config(second_wave_config("exact_k = true")));
+  try {
+    read_analysis_config(second_wave_config("exact_k = true\nemulate = false"));
+    ADD_FAILURE() << "accepted exact_k without emulators";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.context().parameter, "model.exact_k") << e.what();
+    EXPECT_NE(std::string(e.what()).find("k_free = true and emulate = true"), std::string::npos) << e.what();
+  }
+}
+
+// exact_k end to end: the run folder's emulator has every parameter but K, and the dataset's likelihood moves every
+// ln y by exactly ln 2 when K doubles (the model's K multiplies every cross section), its variance unchanged.
+TEST(SecondWave, ExactKEmulatorLeavesKOutAndTheLikelihoodAddsLnK) {
+  AnalysisConfig config = read_analysis_config(
+      second_wave_config("exact_k = true\ndesign_points = 12\nvalidation_points = 6\ncomponents = 2"));
+  const fs::path dir = fs::temp_directory_path() / "flowprior_test_exact_k";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const auto records = prepare_models(config, PrepareContext{dir.string(), 1, 5, false, {}});
+  ASSERT_EQ(records.count("gamma_p"), 1u);
+  const Emulator e = Emulator::load((dir / "emulator_gamma_p.json").string());
+  std::vector<std::string> without_k = config.box.names();
+  without_k.erase(std::find(without_k.begin(), without_k.end(), "K"));
+  EXPECT_EQ(e.parameter_names(), without_k);
+  const auto like = build_dataset_likelihood(config.dataset("h1_coherent"), config.box);
+  const Index k = static_cast<Index>(std::find(config.box.names().begin(), config.box.names().end(), "K") -
+                                     config.box.names().begin());
+  MatrixXd x = maximin_latin_hypercube(config.box, 3, {.seed = 9});
+  x.col(k).setConstant(0.7);
+  MatrixXd twice = x;
+  twice.col(k).setConstant(1.4);
+  MatrixXd m1, v1, m2, v2;
+  like->predict(x, m1, v1);
+  like->predict(twice, m2, v2);
+  EXPECT_EQ(v1, v2);
+  EXPECT_TRUE(((m2 - m1).array() - std::log(2.0)).abs().maxCoeff() < 1e-12) << m2 - m1;
 }
 
 TEST(SecondWave, DrawsDistinctWeightedRowsInEqualShares) {

@@ -155,6 +155,35 @@ TEST(UserModels, TableModelOnSomeParametersGivesTheExactPosterior) {
   const json summary = json::parse(in);
   EXPECT_EQ(summary["emulators"]["A"]["file"], "emulator_A.json") << summary["emulators"].dump();
   EXPECT_TRUE(fs::exists(dir / "run" / "emulator_A_validation.json"));
+  // The emulator-to-data error ratio at 200 points of the stage's posterior, per data point in
+  // emulator_A_error_ratio.csv; the summary names the data point with the largest 95th percentile.
+  const json& r = summary["emulators"]["A"]["error_ratio"];
+  ASSERT_TRUE(r.is_object()) << summary["emulators"].dump();
+  EXPECT_EQ(r["points"], 200);
+  EXPECT_EQ(r["count"], 200 * d.values.size());
+  EXPECT_EQ(r["file"], "emulator_A_error_ratio.csv");
+  std::ifstream per(dir / "run" / "emulator_A_error_ratio.csv");
+  std::string line;
+  std::getline(per, line);
+  EXPECT_EQ(line, "data_point,data_sd,median,p90,p95,p99,max,fraction_above_third");
+  std::vector<std::pair<std::string, double>> p95;  // (data point, its 95th percentile)
+  while (std::getline(per, line)) {
+    std::vector<std::string> f;
+    std::stringstream fields(line);
+    for (std::string v; std::getline(fields, v, ',');) f.push_back(v);
+    ASSERT_EQ(f.size(), 8u) << line;
+    p95.emplace_back(f[0], std::stod(f[4]));
+  }
+  ASSERT_EQ(static_cast<Index>(p95.size()), d.values.size());
+  std::size_t worst = 0;
+  for (std::size_t i = 0; i < p95.size(); ++i) {
+    EXPECT_EQ(p95[i].first, "A row " + std::to_string(i));  // no x_column: named by row
+    if (p95[i].second > p95[worst].second) worst = i;
+  }
+  EXPECT_EQ(r["worst"]["data_point"], p95[worst].first);
+  EXPECT_NEAR(r["worst"]["p95"].get<double>(), p95[worst].second, 1e-6);
+  EXPECT_LE(r["median"].get<double>(), r["p95"].get<double>());
+  EXPECT_LE(r["p95"].get<double>(), r["max"].get<double>());
 }
 
 TEST(UserModels, TableModelOnTheLogScaleTrainsOnLnOutputs) {

@@ -63,6 +63,11 @@ class GaussianLikelihood : public LogDensity {
   // emulator, the full covariance Sigma_exp + Sigma_emu of one row.
   void predict(const MatrixXd& x, MatrixXd& mean, MatrixXd& component_variance) const;
   MatrixXd total_covariance(const Eigen::Ref<const RowVectorXd>& component_variance) const;
+  // An exact overall factor of the model outputs that the emulator leaves out: on the log scale the emulator
+  // predicts ln y - ln x_p, with x_p the column `parameter` of the points, and ln x_p is added to every mean (the
+  // HotSpot model's K multiplies every cross section). Error unless this is an emulator's likelihood on the log scale,
+  // built with parameter names, and `parameter` is one of them but not an input of the emulator.
+  void set_log_factor(const std::string& parameter);
 
  private:
   void set_data(GaussianDataset data, const std::vector<std::string>& model_outputs);
@@ -72,6 +77,7 @@ class GaussianLikelihood : public LogDensity {
   std::vector<std::string> parameter_names_;
   std::vector<int> columns_;  // dataset observable i = model output columns_[i]
   std::vector<int> inputs_;   // emulator parameter k = column inputs_[k] of the points (empty: all, in order)
+  int log_factor_ = -1;       // column of the points whose ln is added to the mean (set_log_factor); -1: none
   VectorXd observed_;
   MatrixXd experimental_;
   std::shared_ptr<const Emulator> emulator_;

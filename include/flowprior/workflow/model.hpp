@@ -72,6 +72,12 @@ struct EmulatorRecord {
   // data points; error_ratio_count 0: not measured.
   long error_ratio_count = 0;
   double error_ratio_median = 0.0, error_ratio_max = 0.0;
+  double error_ratio_p95 = 0.0;             // 95th percentile over points x data points
+  long error_ratio_points = 0;              // posterior points
+  double error_ratio_fraction_above = 0.0;  // fraction of the points where some data point's ratio exceeds 1/3
+  std::string error_ratio_worst;            // the data point with the largest 95th percentile over the points
+  double error_ratio_worst_median = 0.0, error_ratio_worst_p95 = 0.0;
+  std::string error_ratio_file;             // per data point quantiles (CSV in the run folder)
 };
 
 struct PrepareContext {

@@ -254,6 +254,7 @@ class CommandFamily final : public ModelFamily {
     std::string file;
     std::map<std::string, EmulatorRecord> records;
     records[spec_->name] = prepare_user_emulator(build, tables, context, file);
+    for (const DatasetConfig* d : datasets) records[spec_->name].datasets.push_back(d->name);  // error ratio
     if (!file.empty())
       for (DatasetConfig* d : datasets) d->model = std::make_shared<CommandDatasetModel>(spec_, log_scale, file);
     return records;

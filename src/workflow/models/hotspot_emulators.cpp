@@ -1,5 +1,6 @@
 #include "workflow/models/hotspot_emulators.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -101,6 +102,7 @@ EmulatorRecord prepare_hotspot_emulator(HotspotSystem system, const HotspotOptio
                          {"seed", design_seed}};
   // Only with a second wave, so the emulators of folders made before it stay valid: its size and the digest of its
   // points (bitwise), so another pilot posterior never reuses this emulator.
+  if (es_settings.exact_k) settings["exact_factor"] = "K";  // only when asked: older folders' emulators stay valid
   if (second_wave) {
     settings["second_wave_points"] = second_wave->rows();
     settings["hyper_from_first_wave"] = true;  // EmulatorOptions::hyper_rows
@@ -152,6 +154,24 @@ EmulatorRecord prepare_hotspot_emulator(HotspotSystem system, const HotspotOptio
     write_csv_table(path_in(context.folder, name + "_outputs.csv"), log_names, y_train);
     write_csv_table(path_in(context.folder, name + "_validation_design.csv"), box.names(), x_valid);
     write_csv_table(path_in(context.folder, name + "_validation_outputs.csv"), log_names, y_valid);
+    // With exact_k the emulator sees every parameter but K and learns ln y - ln K (the design stays over the box).
+    std::vector<std::string> inputs = box.names();
+    MatrixXd x_fit = x_train, y_fit = y_train, x_check = x_valid, y_check = y_valid;
+    if (es_settings.exact_k) {
+      const auto k_it = std::find(inputs.begin(), inputs.end(), "K");
+      if (k_it == inputs.end())
+        throw Error(ErrorContext{.parameter = "model.exact_k"}, "needs K among the parameters (k_free = true)");
+      const Index k = static_cast<Index>(k_it - inputs.begin());
+      inputs.erase(k_it);
+      auto drop_k = [&](const MatrixXd& x, const MatrixXd& y, MatrixXd& x_out, MatrixXd& y_out) {
+        x_out.resize(x.rows(), x.cols() - 1);
+        for (Index j = 0, c = 0; j < x.cols(); ++j)
+          if (j != k) x_out.col(c++) = x.col(j);
+        y_out = y.colwise() - x.col(k).array().log().matrix();
+      };
+      drop_k(x_train, y_train, x_fit, y_fit);
+      drop_k(x_valid, y_valid, x_check, y_check);
+    }
     EmulatorOptions eo;
     eo.components = es_settings.components;
     eo.variance_fraction = es_settings.variance_fraction;
@@ -161,8 +181,8 @@ EmulatorRecord prepare_hotspot_emulator(HotspotSystem system, const HotspotOptio
     eo.gp.seed = stream_id({design_seed, 2});
     EmulatorSummary es;
     context.messages.status(name + ": training the PCA + GP emulator of ln(observables)");
-    const Emulator emulator = Emulator::train(x_train, y_train, box.names(), model.observable_names(), eo, &es);
-    const ValidationReport report = validate_emulator(emulator, x_valid, y_valid);
+    const Emulator emulator = Emulator::train(x_fit, y_fit, inputs, model.observable_names(), eo, &es);
+    const ValidationReport report = validate_emulator(emulator, x_check, y_check);
     json v = report.to_json();
     v["components"] = es.components;
     v["explained_variance"] = es.explained_variance;

@@ -24,6 +24,11 @@ struct HotspotEmulatorSettings {
   // 0: one space-filling wave, emulator_SYSTEM.json. > 0: the first wave is emulator_SYSTEM_wave1.json (the pilot's)
   // and emulator_SYSTEM.json is trained on both waves.
   Index second_wave_points = 0;
+  // [model] exact_k (needs k_free): K multiplies every cross section (src/models/hotspot_ish.cpp), so the emulator
+  // learns ln y - ln K over the other parameters and the likelihood adds ln K exactly
+  // (GaussianLikelihood::set_log_factor). Measured on HotSpot scenario U (README "Emulators that do not widen the
+  // answer"): the emulator's sd was 87% a common shift of ln y, the normalisation that K sets.
+  bool exact_k = false;
 };
 
 // Builds (or loads) the emulator of `system`; `file_out` is its path (empty when load_only finds none).

@@ -4,6 +4,7 @@
 // emulate = true (the default) the run builds one PCA + GP emulator per system in its folder before the first
 // stage (hotspot_emulators.hpp) and every likelihood uses it; the model itself still gives pseudo-data and the
 // chi^2 of fit quality.
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 
@@ -29,10 +30,16 @@ class HotspotDatasetModel final : public DatasetModel {
                                                        bool direct) const override {
     if (!direct && !emulator_file_.empty()) {
       auto emulator = std::make_shared<const Emulator>(Emulator::load(emulator_file_));
-      if (emulator->parameter_names() != box.names())
+      if (emulator->parameter_names() == box.names()) return std::make_shared<GaussianLikelihood>(std::move(data), emulator);
+      // [model] exact_k: the emulator of ln y - ln K over every parameter but K (hotspot_emulators.hpp)
+      std::vector<std::string> without_k = box.names();
+      without_k.erase(std::remove(without_k.begin(), without_k.end(), std::string("K")), without_k.end());
+      if (without_k.size() == box.names().size() || emulator->parameter_names() != without_k)
         throw Error(ErrorContext{.file = emulator_file_},
                     "dataset '" + data.name + "': the emulator's parameters differ from [parameters]");
-      return std::make_shared<GaussianLikelihood>(std::move(data), emulator);
+      auto like = std::make_shared<GaussianLikelihood>(std::move(data), emulator, box.names());
+      like->set_log_factor("K");
+      return like;
     }
     const HotspotModel model(hotspot_options_for(options_, match_.system));
     if (model.parameter_names() != box.names())
@@ -92,6 +99,9 @@ class HotspotFamily final : public ModelFamily {
     r.get_int("components", emulator_.components);
     r.get_double("variance_fraction", emulator_.variance_fraction);
     r.get_int("second_wave_points", emulator_.second_wave_points);  // default 0 (hotspot_emulators.hpp)
+    r.get_bool("exact_k", emulator_.exact_k);  // default false (hotspot_emulators.hpp)
+    if (emulator_.exact_k && !(h.k_free && emulate_))
+      throw Error(r.where("exact_k"), "takes K out of the emulator: it needs k_free = true and emulate = true");
     if (emulator_.design_points < 10) throw Error(r.where("design_points"), "must be at least 10");
     if (!(emulator_.variance_fraction > 0 && emulator_.variance_fraction <= 1))
       throw Error(r.where("variance_fraction"), "must be in (0, 1]");

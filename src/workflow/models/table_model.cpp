@@ -213,6 +213,7 @@ class TableFamily final : public ModelFamily {
                         {"seed", build.seed}};
       std::string file;
       records[d->name] = prepare_user_emulator(build, [&] { return spec->tables; }, context, file);
+      records[d->name].datasets = {d->name};  // for the emulator-to-data error ratio (workflow/second_wave.hpp)
       if (!file.empty()) d->model = std::make_shared<TableDatasetModel>(spec, file);
     }
     return records;
