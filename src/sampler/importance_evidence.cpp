@@ -146,8 +146,9 @@ LatentScale round_proposal(int r) {
   return a;
 }
 
-// `rounds` rounds of m draws each (round r from the stream `stream(r)`), every draw weighted by the balance heuristic.
-// log_p_out: log p of every draw (for the caller's diagnostics); the result carries the combined estimate.
+// `rounds` rounds of m draws each (round r from the proposal round_proposal(r) and the stream `stream(r)`), every draw
+// weighted by the balance heuristic over all rounds' proposals. With per_round_* given, the estimate of the first
+// r + 1 rounds for every r is appended there (a diagnostic; the result is the estimate over all rounds).
 template <class Stream>
 MultipleImportance balance_rounds(const LatentMap& flow, int dim, int rounds, Index m, Stream stream,
                                   const LogTargetU& log_target, bool smooth, std::vector<double>* per_round_log_z = nullptr,
