@@ -11,6 +11,7 @@
 #include "flowprior/core/output_file.hpp"
 #include "cli/sample_cli.hpp"
 #include "flowprior/core/error.hpp"
+#include "flowprior/core/format.hpp"
 #include "flowprior/density/targets.hpp"
 #include "flowprior/density/uniform_box.hpp"
 #include "flowprior/sampler/persistent.hpp"
@@ -106,6 +107,9 @@ void run_smc(const SampleCommon& common, const SmcCli& c) {
 
 }  // namespace
 
+// The evidence options' defaults, declared once in ImportanceEvidenceOptions, for the help texts.
+const ImportanceEvidenceOptions kEvidenceDefaults{};
+
 SampleRunner add_smc_options(CLI::App& sample) {
   auto c = std::make_shared<SmcCli>();
   auto* g = sample.add_option_group("smc", "Persistent sampler (--sampler smc)");
@@ -121,17 +125,20 @@ SampleRunner add_smc_options(CLI::App& sample) {
   g->add_option("--max-steps", c->max_steps, "smc: at most this many MCMC steps per iteration")->check(int_range(1, 1000000));
   g->add_flag("--static-ess", c->static_ess, "smc: keep n_effective fixed (no dynamic ESS rule)");
   g->add_option("--posterior-size", c->posterior_size, "smc: size of the equal-weight sample (default: ESS)")->check(int_range(0, kMaxCount));
-  g->add_option("--evidence-samples", c->evidence_samples, "smc: draws from the final flow for the reported evidence (default 4096; 0: report the persistent-sampling one)")
+  g->add_option("--evidence-samples", c->evidence_samples, "smc: draws from the final flow for the reported evidence (default " + std::to_string(kEvidenceDefaults.samples) +
+                    "; 0: report the persistent-sampling one)")
       ->check(int_range(0, kMaxCount));
   g->add_option("--evidence-rounds", c->evidence_rounds,
-                "smc: importance-sampling rounds for the evidence: the final flow and wider copies of it "
-                "(default 4; 1: the flow alone)")
+                "smc: importance-sampling rounds for the evidence: the final flow and wider copies of it (default " +
+                    std::to_string(kEvidenceDefaults.max_rounds) + "; 1: the flow alone)")
       ->check(int_range(1, 100));
   g->add_option("--evidence-tolerance", c->evidence_tolerance,
-                "smc: error of log_z_is (nat) a pilot sizes the evidence's draws for (default 0.02)")
+                "smc: error of log_z_is (nat) a pilot sizes the evidence's draws for (default " +
+                    format_g(kEvidenceDefaults.tolerance) + ")")
       ->check(real_range_open_low(0, 1e12));
   g->add_option("--evidence-max-draws", c->evidence_max_draws,
-                "smc: draws of all evidence rounds at most (default 32768; at least --evidence-samples)")
+                "smc: draws of all evidence rounds at most (default " + std::to_string(kEvidenceDefaults.max_draws) +
+                    "; at least --evidence-samples)")
       ->check(int_range(2, kMaxCount));
   g->add_option("--checkpoint", c->checkpoint, "smc: checkpoint file written after every iteration (--resume continues it)");
   // --resume and --no-progress may already belong to the subcommand (ensemble sampler): share them then.

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "flowprior/core/error.hpp"
+#include "flowprior/core/quantile.hpp"
 
 namespace flowprior {
 
@@ -26,12 +27,8 @@ MatrixXd emulator_to_data_error_ratios(const GaussianLikelihood& likelihood, con
 }
 
 double sorted_quantile(std::vector<double>& values, double q) {
-  if (values.empty()) return 0.0;
   std::sort(values.begin(), values.end());
-  const double h = (static_cast<double>(values.size()) - 1.0) * std::clamp(q, 0.0, 1.0);
-  const auto lo = static_cast<std::size_t>(std::floor(h));
-  const std::size_t hi = std::min(lo + 1, values.size() - 1);
-  return values[lo] + (h - static_cast<double>(lo)) * (values[hi] - values[lo]);
+  return quantile_of_sorted(values, q);
 }
 
 ErrorRatioSummary summarize_error_ratios(const MatrixXd& ratios, double threshold) {
@@ -39,8 +36,9 @@ ErrorRatioSummary summarize_error_ratios(const MatrixXd& ratios, double threshol
   s.count = ratios.size();
   if (s.count == 0) return s;
   std::vector<double> v(ratios.data(), ratios.data() + ratios.size());
-  s.median = sorted_quantile(v, 0.5);
-  s.p95 = sorted_quantile(v, 0.95);
+  std::sort(v.begin(), v.end());
+  s.median = quantile_of_sorted(v, 0.5);
+  s.p95 = quantile_of_sorted(v, 0.95);
   s.max = v.back();
   s.points = ratios.rows();
   Index above = 0;
@@ -54,11 +52,12 @@ std::vector<DataPointRatios> per_data_point_ratios(const MatrixXd& ratios, doubl
   if (ratios.rows() == 0) return out;
   for (Index i = 0; i < ratios.cols(); ++i) {
     std::vector<double> v(ratios.col(i).data(), ratios.col(i).data() + ratios.rows());
+    std::sort(v.begin(), v.end());
     DataPointRatios& d = out[static_cast<std::size_t>(i)];
-    d.median = sorted_quantile(v, 0.5);
-    d.p90 = sorted_quantile(v, 0.90);
-    d.p95 = sorted_quantile(v, 0.95);
-    d.p99 = sorted_quantile(v, 0.99);
+    d.median = quantile_of_sorted(v, 0.5);
+    d.p90 = quantile_of_sorted(v, 0.90);
+    d.p95 = quantile_of_sorted(v, 0.95);
+    d.p99 = quantile_of_sorted(v, 0.99);
     d.max = v.back();
     d.fraction_above = static_cast<double>((ratios.col(i).array() > threshold).count()) / static_cast<double>(v.size());
   }

@@ -13,6 +13,7 @@
 #include <Eigen/Eigenvalues>
 
 #include "flowprior/core/error.hpp"
+#include "flowprior/core/quantile.hpp"
 #include "flowprior/core/log.hpp"
 #include "flowprior/io/csv.hpp"
 #include "flowprior/workflow/likelihood_builder.hpp"
@@ -25,17 +26,9 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 
-// Linear interpolation between order statistics (numpy's default); `sorted` ascending, non-empty.
-double quantile(const std::vector<double>& sorted, double q) {
-  const double pos = q * static_cast<double>(sorted.size() - 1);
-  const auto lo = static_cast<std::size_t>(std::floor(pos));
-  const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
-  return sorted[lo] + (pos - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
-}
-
 double median_of(std::vector<double> v) {
   std::sort(v.begin(), v.end());
-  return quantile(v, 0.5);
+  return quantile_of_sorted(v, 0.5);
 }
 
 // min(k, n) distinct rows out of n: the first k of a seeded partial Fisher-Yates shuffle, then in file order.
@@ -161,11 +154,11 @@ DatasetPredictive posterior_predictive(const GaussianLikelihood& likelihood, Obs
   for (Index i = 0; i < m; ++i) {
     std::vector<double>& v = per_observable[static_cast<std::size_t>(i)];
     std::sort(v.begin(), v.end());
-    out.median[i] = quantile(v, 0.5);
-    out.lower68[i] = quantile(v, 0.16);
-    out.upper68[i] = quantile(v, 0.84);
-    out.lower95[i] = quantile(v, 0.025);
-    out.upper95[i] = quantile(v, 0.975);
+    out.median[i] = quantile_of_sorted(v, 0.5);
+    out.lower68[i] = quantile_of_sorted(v, 0.16);
+    out.upper68[i] = quantile_of_sorted(v, 0.84);
+    out.lower95[i] = quantile_of_sorted(v, 0.025);
+    out.upper95[i] = quantile_of_sorted(v, 0.975);
   }
 
   MatrixXd mean_at_median, cv_at_median;
