@@ -11,6 +11,7 @@
 #include "flowprior/core/error.hpp"
 #include "flowprior/core/log.hpp"
 #include "flowprior/sampler/checkpoint.hpp"
+#include "flowprior/sampler/flow_training_rows.hpp"
 #include "flowprior/sampler/importance_evidence.hpp"
 #include "flowprior/sampler/persistent_flow.hpp"
 #include "flowprior/sampler/persistent_weights.hpp"
@@ -24,6 +25,7 @@ constexpr std::uint64_t kResample = purpose_id(StreamPurpose::smc_resample);
 constexpr std::uint64_t kMutate = purpose_id(StreamPurpose::smc_mutate);
 constexpr std::uint64_t kFlowTrain = purpose_id(StreamPurpose::smc_flow_train);
 constexpr std::uint64_t kPosterior = purpose_id(StreamPurpose::smc_posterior);
+constexpr std::uint64_t kFlowSubsample = purpose_id(StreamPurpose::smc_flow_subsample);
 
 std::string point_string(const MatrixXd& x, Index row) {
   std::ostringstream s;
@@ -66,28 +68,6 @@ void check_prior_values(const VectorXd& log_prior, const MatrixXd& x) {
       throw Error(ErrorContext{.row = static_cast<long>(i)},
                   "log-prior is " + std::string(std::isnan(log_prior[i]) ? "NaN" : "+inf") + " at x = " +
                       point_string(x, i));
-}
-
-// Rows with the largest weights whose removal keeps 99% of the ESS, at most max_rows of them (flow training set).
-std::vector<Index> trimmed_rows(const VectorXd& w, Index max_rows) {
-  const Index n = w.size();
-  std::vector<Index> order(static_cast<std::size_t>(n));
-  for (Index i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
-  std::stable_sort(order.begin(), order.end(), [&](Index a, Index b) { return w[a] > w[b]; });
-  const double ess = 1.0 / w.squaredNorm();
-  double s = 0, q = 0;
-  std::vector<Index> keep;
-  for (Index k = 0; k < n; ++k) {
-    const double v = w[order[static_cast<std::size_t>(k)]];
-    if (v <= 0) break;
-    s += v;
-    q += v * v;
-    keep.push_back(order[static_cast<std::size_t>(k)]);
-    if (static_cast<Index>(keep.size()) >= max_rows) break;
-    if (s * s / q >= 0.99 * ess && s >= 0.999) break;
-  }
-  std::sort(keep.begin(), keep.end());
-  return keep;
 }
 
 double find_beta(const PersistentWeights& weights, double beta_prev, double n_effective) {
@@ -272,14 +252,11 @@ SmcResult PersistentSampler::run(const PriorModel& prior, const LogDensity& like
     // Preconditioning flow on the weighted particles.
     rec.flow_validation_loss = NAN;
     if (flow) {
-      const auto rows = trimmed_rows(w, o.flow_max_rows);
-      MatrixXd u_train(static_cast<Index>(rows.size()), d);
-      VectorXd w_train(static_cast<Index>(rows.size()));
-      for (std::size_t k = 0; k < rows.size(); ++k) {
-        u_train.row(static_cast<Index>(k)) = s.u.row(rows[k]);
-        w_train[static_cast<Index>(k)] = w[rows[k]];
-      }
-      const auto info = flow->train(u_train, w_train, stream_id({kFlowTrain, static_cast<std::uint64_t>(it)}));
+      Rng subsample_rng(o.seed, stream_id({kFlowSubsample, static_cast<std::uint64_t>(it)}));
+      const TrainingRows rows = flow_training_rows(w, o.flow_max_rows, subsample_rng);
+      MatrixXd u_train(static_cast<Index>(rows.rows.size()), d);
+      for (std::size_t k = 0; k < rows.rows.size(); ++k) u_train.row(static_cast<Index>(k)) = s.u.row(rows.rows[k]);
+      const auto info = flow->train(u_train, rows.weights, stream_id({kFlowTrain, static_cast<std::uint64_t>(it)}));
       rec.flow_validation_loss = info.validation_loss;
       rec.flow_epochs = info.epochs;
       for (const std::string& w : info.warnings) add_warning(result.warnings, "iteration " + std::to_string(it) + ": " + w);

@@ -73,7 +73,7 @@ struct PersistentOptions {
   int flow_hidden = preconditioner_flow_settings().hidden;
   int flow_epochs = preconditioner_flow_settings().epochs;
   int flow_patience = preconditioner_flow_settings().patience;
-  Index flow_max_rows = 4096;  // train on at most this many highest-weight particles (after ESS trimming)
+  Index flow_max_rows = 4096;  // the flow trains on at most this many rows: beyond, a weighted resample of them
   // Draws from the final flow for the importance-sampling evidence (only with precondition = true; 0 = off, and the
   // persistent-sampling estimate is reported instead): the fewest draws of the estimate (plus a pilot of a quarter).
   Index evidence_samples = ImportanceEvidenceOptions{}.samples;
