@@ -154,6 +154,8 @@ SmcResult PersistentSampler::run(const PriorModel& prior, const LogDensity& like
                 "must be at least evidence_samples (" + std::to_string(o.evidence_samples) + "), not " +
                     std::to_string(o.evidence_max_draws));
   if (o.warmup_blocks < 1) throw Error(ErrorContext{.parameter = "warmup_blocks"}, "must be at least 1");
+  if (o.flow_max_rows < 2)
+    throw Error(ErrorContext{.parameter = "flow_max_rows"}, "must be at least 2, not " + std::to_string(o.flow_max_rows));
   if (!prior.sample) throw Error("persistent sampler: the prior model has no sampler");
 
   MutationOptions mutation = o.mutation;

@@ -269,6 +269,14 @@ TEST(PersistentSampler, ReportedEvidenceIsPersistentWithoutAFlow) {
   bad.precondition = true;
   bad.evidence_max_draws = bad.evidence_samples - 1;
   EXPECT_THROW(run_target("gaussian", 3, bad), Error);
+  bad = o;
+  bad.flow_max_rows = 1;
+  try {
+    run_target("gaussian", 3, bad);
+    ADD_FAILURE() << "flow_max_rows = 1 accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.context().parameter, "flow_max_rows");
+  }
 }
 
 TEST(PersistentSampler, HalfGaussianAgainstTheBound) {
