@@ -26,11 +26,6 @@ MatrixXd emulator_to_data_error_ratios(const GaussianLikelihood& likelihood, con
   return ratios;
 }
 
-double sorted_quantile(std::vector<double>& values, double q) {
-  std::sort(values.begin(), values.end());
-  return quantile_of_sorted(values, q);
-}
-
 ErrorRatioSummary summarize_error_ratios(const MatrixXd& ratios, double threshold) {
   ErrorRatioSummary s;
   s.count = ratios.size();

@@ -17,6 +17,7 @@
 #include "flowprior/core/log.hpp"
 #include "flowprior/io/csv.hpp"
 #include "flowprior/workflow/likelihood_builder.hpp"
+#include "workflow/dataset_x.hpp"
 #include "workflow/file_helpers.hpp"
 
 namespace flowprior {
@@ -69,25 +70,19 @@ std::string csv_field(std::string s) {
   return s;
 }
 
+using workflow_detail::DatasetX;
+using workflow_detail::dataset_x;
 using workflow_detail::finite_or_null;
 
 // Kinematic variable of each data row: the x_column of the data file, else the observable index.
 VectorXd kinematic_x(const DatasetConfig& d, Index m, json& record) {
-  VectorXd x = VectorXd::LinSpaced(m, 0.0, static_cast<double>(m - 1));
-  if (d.x_column.empty()) return x;
-  const Table table = read_csv_table(d.data_file);
-  const int j = table.column(d.x_column);
-  if (j < 0) {
-    record["x_note"] = "x_column '" + d.x_column + "' is not a column of " + d.data_file + ": plotted by index";
+  const DatasetX x = dataset_x(d, m);
+  if (x.values.size() == m) return x.values;
+  if (!x.note.empty()) {
+    record["x_note"] = x.note + ": plotted by index";
     record["x_column"] = "";
-  } else if (table.values.rows() != m) {
-    record["x_note"] = "x_column '" + d.x_column + "' has " + std::to_string(table.values.rows()) + " rows, the " +
-                       "dataset " + std::to_string(m) + " observables: plotted by index";
-    record["x_column"] = "";
-  } else {
-    x = table.values.col(j);
   }
-  return x;
+  return VectorXd::LinSpaced(m, 0.0, static_cast<double>(m - 1));
 }
 
 }  // namespace

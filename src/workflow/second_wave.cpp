@@ -14,6 +14,7 @@
 #include "flowprior/workflow/likelihood_builder.hpp"
 #include "flowprior/workflow/report_html.hpp"
 #include "flowprior/workflow/run_context.hpp"
+#include "workflow/dataset_x.hpp"
 #include "workflow/file_helpers.hpp"
 
 namespace flowprior {
@@ -112,12 +113,7 @@ namespace {
 // "DATASET X_COLUMN=VALUE" for data row i (the x_column of the data file), else "DATASET row i".
 std::vector<std::string> data_point_names(const DatasetConfig& c, Index m) {
   std::vector<std::string> names;
-  VectorXd x;
-  if (!c.x_column.empty()) {
-    const Table table = read_csv_table(c.data_file);
-    const int j = table.column(c.x_column);
-    if (j >= 0 && table.values.rows() == m) x = table.values.col(j);
-  }
+  const VectorXd x = workflow_detail::dataset_x(c, m).values;
   for (Index i = 0; i < m; ++i)
     names.push_back(c.name + " " + (x.size() == m ? c.x_column + "=" + report::number(x[i], 3) : "row " + std::to_string(i)));
   return names;

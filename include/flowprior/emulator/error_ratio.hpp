@@ -32,8 +32,6 @@ struct DataPointRatios {
 
 // B x m ratios (row = point of x, column = data point); Error when the likelihood has no emulator.
 MatrixXd emulator_to_data_error_ratios(const GaussianLikelihood& likelihood, const MatrixXd& x);
-// Quantile q in [0, 1] of `values`, which it sorts in place (core/quantile.hpp: quantile_of_sorted).
-double sorted_quantile(std::vector<double>& values, double q);
 // Quantiles and maximum over all entries, and the fraction of rows with an entry above `threshold` (count 0:
 // nothing given).
 ErrorRatioSummary summarize_error_ratios(const MatrixXd& ratios, double threshold = kErrorRatioTarget);
