@@ -27,7 +27,11 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 
-double median_of(std::vector<double> v) {
+// Median of column j (filled element by element: a vector built from an Eigen column's pointer range set off GCC 12's
+// -Wfree-nonheap-object false positive in the unity build).
+double median_of_column(const MatrixXd& m, Index j) {
+  std::vector<double> v(static_cast<std::size_t>(m.rows()));
+  for (Index i = 0; i < m.rows(); ++i) v[static_cast<std::size_t>(i)] = m(i, j);
   std::sort(v.begin(), v.end());
   return quantile_of_sorted(v, 0.5);
 }
@@ -98,10 +102,7 @@ DatasetPredictive posterior_predictive(const GaussianLikelihood& likelihood, Obs
   DatasetPredictive out;
   const Index d = posterior.cols();
   out.parameter_median.resize(d);
-  for (Index j = 0; j < d; ++j) {
-    const VectorXd col = posterior.col(j);
-    out.parameter_median[j] = median_of(std::vector<double>(col.data(), col.data() + col.size()));
-  }
+  for (Index j = 0; j < d; ++j) out.parameter_median[j] = median_of_column(posterior, j);
 
   const std::vector<Index> rows = choose_rows(posterior.rows(), std::max<Index>(draws, 1), rng);
   MatrixXd x(static_cast<Index>(rows.size()), d);
