@@ -4,13 +4,14 @@
 //   - per epoch: the mean training loss and the held-out KL gap of the weights at the end of that epoch (observed
 //     through TrainOptions::on_epoch, which does not change the training);
 //   - for the returned weights: the KL gap split by the mixture's mode (a held-out row's mode is the sign of its
-//     coordinate mean; the modes are 4 / 0.5 * sqrt(10) sds apart, so the split is exact in practice), the
+//     coordinate mean; the modes are 4 sqrt(10) / 0.5 = 25 sds apart, so the split is exact in practice), the
 //     flow's own mode weight and the mass it puts between the modes (from draws of the flow), and each
 //     coordinate's marginal KL(p_j || q_j) from a histogram of the flow's draws against the exact marginal.
 // With modes this far apart, KL(p || q) = KL of the mode weights + mean over modes of KL(p(.|m) || q(.|m)) up to
 // the mass q puts between the modes, which shows up as -log of the mass q keeps near the modes.
 //   check_flow_mixture_fit TRAIN TEST ARCH SEED [key=value ...]
 //   keys: epochs (20), lr (1e-3), clip (5), bound (0: default), bins (8), draws (50000), threads (1), batch (512),
+//         train_eval (0): 1 = also the mean -log q of all training rows for the weights after each epoch,
 //         trace_from (0: off): from this epoch on, print the KL gap on the first trace_rows (10000) held-out rows
 //         every trace_every (4) minibatch steps (TrainOptions::interrupt, called before each step, only observes)
 #include <cmath>
@@ -18,6 +19,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <numbers>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -48,7 +50,7 @@ MatrixXd read_rows(const std::string& path, int dim) {
 
 // Exact log density of the mixture (bench_flow_vs_zuko.py's log_p).
 double log_p(const Eigen::Ref<const Eigen::RowVectorXd>& x) {
-  const double norm = -0.5 * kDim * std::log(2 * M_PI) - kDim * std::log(kSd) + std::log(0.5);
+  const double norm = -0.5 * kDim * std::log(2 * std::numbers::pi) - kDim * std::log(kSd) + std::log(0.5);
   const double qm = (x.array() + kMu).square().sum() / (kSd * kSd);
   const double qp = (x.array() - kMu).square().sum() / (kSd * kSd);
   const double a = -0.5 * qm, b = -0.5 * qp, m = std::max(a, b);
@@ -71,7 +73,7 @@ int main(int argc, char** argv) {
   }
   std::map<std::string, double> kv{{"epochs", 20}, {"lr", 1e-3}, {"clip", 5}, {"bound", 0}, {"bins", 8},
                                    {"draws", 50000}, {"threads", 1}, {"batch", 512},
-                                   {"trace_from", 0}, {"trace_rows", 10000}, {"trace_every", 4}};
+                                   {"train_eval", 0}, {"trace_from", 0}, {"trace_rows", 10000}, {"trace_every", 4}};
   for (int a = 5; a < argc; ++a) {
     const std::string s = argv[a];
     const auto eq = s.find('=');
@@ -105,7 +107,14 @@ int main(int argc, char** argv) {
   };
   o.on_epoch = [&](const TrainEpoch& e) {
     const VectorXd g = gap_of(flow);
-    std::printf("epoch %2d train_loss %.5f test_gap %.5f\n", e.epoch, e.train_loss, g.mean());
+    double train_nll = 0;
+    if (kv["train_eval"] > 0) {
+      VectorXd lq;
+      flow.log_prob(train, lq);
+      train_nll = -lq.mean();
+    }
+    std::printf("epoch %2d train_loss %.5f test_gap %.5f train_nll_after %.5f\n", e.epoch, e.train_loss, g.mean(),
+                train_nll);
   };
   const auto steps_per_epoch = static_cast<long>((train.rows() + o.batch_size - 1) / o.batch_size);
   const auto trace_rows = std::min<Index>(static_cast<Index>(kv["trace_rows"]), test.rows());
@@ -142,7 +151,7 @@ int main(int argc, char** argv) {
   flow.sample(static_cast<Index>(kv["draws"]), rng, u, lq);
   // "Between the modes": a draw whose log p is below the 1e-4 quantile of p's own log p (chi^2_10 tail: log p
   // more than 0.5 * 35.6 below its maximum, i.e. squared distance to the nearest mode > 35.6 sd^2).
-  const double lp_max = -0.5 * kDim * std::log(2 * M_PI) - kDim * std::log(kSd) + std::log(0.5);
+  const double lp_max = -0.5 * kDim * std::log(2 * std::numbers::pi) - kDim * std::log(kSd) + std::log(0.5);
   int plus = 0, far = 0;
   VectorXd lpu(u.rows());
   for (Index i = 0; i < u.rows(); ++i) {
