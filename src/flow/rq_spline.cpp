@@ -102,8 +102,11 @@ enum SplineTapeField { kTapeBin, kTapeW, kTapeH, kTapeS, kTapeD0, kTapeD1, kTape
                        kSplineTapeScalars };
 Index spline_tape_fields(int k) { return 2 * k + kSplineTapeScalars; }
 
-// m <= kLanes consecutive doubles, zero-padded: pad rows are the identity spline at 0 and are never stored.
+// m <= kLanes consecutive doubles, zero-padded: pad rows are the identity spline at 0 and are never stored. A full
+// block is one vector load (lane by lane, the stores then the vector reload stalled store forwarding: a quarter of
+// the softmax time); both are plain copies, so the values are the same.
 Lanes load_lanes(const double* p, Index m) {
+  if (m == kLanes) return Eigen::Map<const Lanes>(p);
   Lanes a = Lanes::Zero();
   for (Index l = 0; l < m; ++l) a[l] = p[l];
   return a;
@@ -127,63 +130,92 @@ void softmax_lanes(const double* p, Index stride, Index m, int k, Lanes* out) {
   for (int q = 0; q < k; ++q) out[q] /= sum;
 }
 
+// Lane-wise (a < b, a <= b or a == b) ? t : f in Eigen's packets. Eigen 3.4's Array select is not vectorised, and
+// lane-by-lane stores followed by vector loads stall store forwarding (they were most of the kernel's time).
+enum class LaneCmp { less, less_equal, equal };
+template <LaneCmp cmp>
+Lanes select_if(const Lanes& a, const Lanes& b, const Lanes& t, const Lanes& f) {
+  namespace ei = Eigen::internal;
+  using Packet = ei::packet_traits<double>::type;
+  constexpr int kPacket = ei::packet_traits<double>::size;
+  static_assert(kLanes % kPacket == 0, "a block is whole packets");
+  Lanes out;
+  for (int i = 0; i < kLanes; i += kPacket) {
+    const Packet pa = ei::ploadu<Packet>(a.data() + i), pb = ei::ploadu<Packet>(b.data() + i);
+    Packet m;
+    if constexpr (cmp == LaneCmp::less) m = ei::pcmp_lt(pa, pb);
+    else if constexpr (cmp == LaneCmp::less_equal) m = ei::pcmp_le(pa, pb);
+    else m = ei::pcmp_eq(pa, pb);
+    ei::pstoreu(out.data() + i, ei::pselect(m, ei::ploadu<Packet>(t.data() + i), ei::ploadu<Packet>(f.data() + i)));
+  }
+  return out;
+}
+Lanes lanes_of(double v) { return Lanes::Constant(v); }
+
+// The first m lanes to p (a full block in one store), or added to p.
+void store_lanes(const Lanes& a, double* p, Index m) {
+  if (m == kLanes) Eigen::Map<Lanes>{p} = a;
+  else
+    for (Index l = 0; l < m; ++l) p[l] = a[l];
+}
+void add_lanes(const Lanes& a, double* p, Index m) {
+  if (m == kLanes) Eigen::Map<Lanes>{p} += a;
+  else
+    for (Index l = 0; l < m; ++l) p[l] += a[l];
+}
+
 // softplus(z) and its derivative sigmoid(z) from one exp e = e^z: log1p(e) (as log(u) e / (u - 1), u = 1 + e, exact to
 // rounding; Goldberg's trick as in Eigen's generic log1p) and e / (1 + e). Above z = 30 softplus is z, so its
 // derivative is 1 (the cap also keeps e finite).
 void softplus_sigmoid(const Lanes& z, Lanes& sp, Lanes& sig) {
   const Lanes e = z.min(30.0).exp();
   const Lanes u = 1.0 + e;
-  const Lanes l1p = u.log() * e / (u - 1.0);
-  const Lanes ratio = e / u;
-  for (int l = 0; l < kLanes; ++l) {
-    const bool big = z[l] > 30;
-    sp[l] = big ? z[l] : (u[l] == 1.0 ? e[l] : l1p[l]);
-    sig[l] = big ? 1.0 : ratio[l];
-  }
+  const Lanes l1p = select_if<LaneCmp::equal>(u, lanes_of(1.0), e, u.log() * e / (u - 1.0));
+  sp = select_if<LaneCmp::less>(lanes_of(30.0), z, z, l1p);
+  sig = select_if<LaneCmp::less>(lanes_of(30.0), z, lanes_of(1.0), e / u);
 }
 
 void forward_block(const double* theta, Index ts, Index m, int k, double bound, const double* x_in, double* y_out,
                    double* log_det, double* tape) {
   const Lanes x = load_lanes(x_in, m);
-  Lanes sx[kMaxSplineBins], sy[kMaxSplineBins], kx[kMaxSplineBins + 1], ky[kMaxSplineBins + 1];
+  Lanes sx[kMaxSplineBins], sy[kMaxSplineBins];
   softmax_lanes(theta, ts, m, k, sx);
   softmax_lanes(theta + k * ts, ts, m, k, sy);
   const double aw = 1.0 - k * kSplineMinWidth, ah = 1.0 - k * kSplineMinHeight;
-  Lanes cx = Lanes::Zero(), cy = Lanes::Zero();
-  kx[0] = ky[0] = Lanes::Constant(-bound);
-  for (int i = 0; i < k; ++i) {
+
+  // Knots from the left; at every interior knot i <= x the bin becomes i (the largest bin whose left knot is <= x,
+  // within 0..K-1), with its knots and the logits of its two slopes (knot i's slope logit is theta[2K + i - 1]; the
+  // end knots have slope 1 and no logit).
+  Lanes cx = sx[0] * aw + kSplineMinWidth, cy = sy[0] * ah + kSplineMinHeight;
+  Lanes kx = -bound + 2 * bound * cx, ky = -bound + 2 * bound * cy;  // knot 1
+  if (k == 1) kx = ky = lanes_of(bound);
+  Lanes bin = Lanes::Zero(), xlo = lanes_of(-bound), ylo = lanes_of(-bound), xhi = kx, yhi = ky;
+  Lanes slope_logit = k > 1 ? load_lanes(theta + 2 * k * ts, m) : Lanes::Zero();  // knot 1's
+  Lanes z0 = Lanes::Zero(), z1 = slope_logit;
+  for (int i = 1; i < k; ++i) {  // kx, ky, slope_logit: knot i
     cx += kSplineMinWidth + aw * sx[i];
     cy += kSplineMinHeight + ah * sy[i];
-    kx[i + 1] = -bound + 2 * bound * cx;
-    ky[i + 1] = -bound + 2 * bound * cy;
+    const Lanes nx = i + 1 == k ? lanes_of(bound) : Lanes(-bound + 2 * bound * cx);
+    const Lanes ny = i + 1 == k ? lanes_of(bound) : Lanes(-bound + 2 * bound * cy);
+    const Lanes next_logit = i + 1 < k ? load_lanes(theta + (2 * k + i) * ts, m) : Lanes::Zero();
+    bin = select_if<LaneCmp::less_equal>(kx, x, lanes_of(i), bin);
+    xlo = select_if<LaneCmp::less_equal>(kx, x, kx, xlo);
+    ylo = select_if<LaneCmp::less_equal>(kx, x, ky, ylo);
+    xhi = select_if<LaneCmp::less_equal>(kx, x, nx, xhi);
+    yhi = select_if<LaneCmp::less_equal>(kx, x, ny, yhi);
+    z0 = select_if<LaneCmp::less_equal>(kx, x, slope_logit, z0);
+    z1 = select_if<LaneCmp::less_equal>(kx, x, next_logit, z1);
+    kx = nx;
+    ky = ny;
+    slope_logit = next_logit;
   }
-  kx[k] = ky[k] = Lanes::Constant(bound);
-
-  // Bin: the number of interior knots <= x (the largest bin whose left knot is <= x, within 0..K-1).
-  std::array<int, kLanes> bin{};
-  for (int i = 1; i < k; ++i)
-    for (int l = 0; l < kLanes; ++l) bin[static_cast<std::size_t>(l)] += x[l] >= kx[i][l] ? 1 : 0;
-  // The bin's knots and the logits of its two slopes (knot i's slope logit is theta[2K + i - 1]; the end knots have
-  // slope 1 and no logit).
-  Lanes xlo, xhi, ylo, yhi, z0, z1;
-  for (int l = 0; l < kLanes; ++l) {
-    const int b = bin[static_cast<std::size_t>(l)];
-    xlo[l] = kx[b][l];
-    xhi[l] = kx[b + 1][l];
-    ylo[l] = ky[b][l];
-    yhi[l] = ky[b + 1][l];
-    z0[l] = b >= 1 && l < m ? theta[(2 * k + b - 1) * ts + l] : 0.0;
-    z1[l] = b + 1 <= k - 1 && l < m ? theta[(2 * k + b) * ts + l] : 0.0;
-  }
-  Lanes sp0, sig0, sp1, sig1, d0, d1, bin_d;
+  Lanes sp0, sig0, sp1, sig1;
   softplus_sigmoid(z0 + kSlopeShift, sp0, sig0);
   softplus_sigmoid(z1 + kSlopeShift, sp1, sig1);
-  for (int l = 0; l < kLanes; ++l) {
-    const int b = bin[static_cast<std::size_t>(l)];
-    d0[l] = b == 0 ? 1.0 : kSplineMinSlope + sp0[l];
-    d1[l] = b == k - 1 ? 1.0 : kSplineMinSlope + sp1[l];
-    bin_d[l] = b;
-  }
+  const Lanes d0 = select_if<LaneCmp::equal>(bin, Lanes::Zero(), lanes_of(1.0), kSplineMinSlope + sp0);
+  const Lanes d1 = select_if<LaneCmp::equal>(bin, lanes_of(k - 1), lanes_of(1.0), kSplineMinSlope + sp1);
+  sig0 = select_if<LaneCmp::equal>(bin, Lanes::Zero(), Lanes::Zero(), sig0);
+  sig1 = select_if<LaneCmp::equal>(bin, lanes_of(k - 1), Lanes::Zero(), sig1);
 
   const Lanes w = xhi - xlo, h = yhi - ylo;
   const Lanes s = h / w;
@@ -194,20 +226,17 @@ void forward_block(const double* theta, Index ts, Index m, int k, double bound, 
   const Lanes num2 = d1 * xi * xi + 2 * s * xi1 + d0 * (1 - xi) * (1 - xi);
   const Lanes sd = s / den;  // one log instead of three: log g' = log(s^2 num2 / den^2)
   const Lanes ld = (sd * sd * num2).log();
-  Lanes inside;
-  for (int l = 0; l < kLanes; ++l) inside[l] = std::abs(x[l]) <= bound ? 1.0 : 0.0;  // tails and NaN pass through
-  for (Index l = 0; l < m; ++l) {
-    const bool in = inside[l] != 0;
-    y_out[l] = in ? y[l] : x[l];
-    log_det[l] += in ? ld[l] : 0.0;
-  }
+  // Tails (and NaN) pass through untouched.
+  const Lanes inside = select_if<LaneCmp::less_equal>(x.abs(), lanes_of(bound), lanes_of(1.0), Lanes::Zero());
+  store_lanes(select_if<LaneCmp::equal>(inside, lanes_of(1.0), y, x), y_out, m);
+  add_lanes(select_if<LaneCmp::equal>(inside, lanes_of(1.0), ld, Lanes::Zero()), log_det, m);
   if (!tape) return;
   for (int q = 0; q < k; ++q) {
     set_tape(tape, q, sx[q]);
     set_tape(tape, k + q, sy[q]);
   }
   double* t = tape + 2 * k * kLanes;
-  set_tape(t, kTapeBin, bin_d);
+  set_tape(t, kTapeBin, bin);
   set_tape(t, kTapeW, w);
   set_tape(t, kTapeH, h);
   set_tape(t, kTapeS, s);
@@ -264,32 +293,34 @@ void backward_block(const double* tape, Index m, int k, double bound, const doub
   // Knot k = -B + 2B sum_{j<k} width_j, bin width = 2B width_k; width = min + (1 - K min) softmax.
   Lanes gw[kMaxSplineBins], gh[kMaxSplineBins];
   Lanes dot_w = Lanes::Zero(), dot_h = Lanes::Zero();
+  const Lanes gw_before = 2 * bound * g_xk, gw_at = 2 * bound * g_w, gh_before = 2 * bound * g_yk,
+              gh_at = 2 * bound * g_h;
   for (int j = 0; j < k; ++j) {
-    for (int l = 0; l < kLanes; ++l) {
-      const double b = bin[l];
-      gw[j][l] = 2 * bound * (j < b ? g_xk[l] : j == b ? g_w[l] : 0.0);
-      gh[j][l] = 2 * bound * (j < b ? g_yk[l] : j == b ? g_h[l] : 0.0);
-    }
+    const Lanes lj = lanes_of(j);
+    gw[j] = select_if<LaneCmp::less>(lj, bin, gw_before,
+                                     select_if<LaneCmp::equal>(lj, bin, gw_at, Lanes::Zero()));
+    gh[j] = select_if<LaneCmp::less>(lj, bin, gh_before,
+                                     select_if<LaneCmp::equal>(lj, bin, gh_at, Lanes::Zero()));
     dot_w += tape_lanes(tape, j) * gw[j];
     dot_h += tape_lanes(tape, k + j) * gh[j];
   }
   const double aw = 1.0 - k * kSplineMinWidth, ah = 1.0 - k * kSplineMinHeight;
+  const Lanes one = lanes_of(1.0), zero = Lanes::Zero();
   const auto put = [&](Index q, const Lanes& g) {  // tails get no parameter gradient
-    double* out = dtheta + q * ds;
-    for (Index l = 0; l < m; ++l) out[l] = inside[l] != 0 ? g[l] : 0.0;
+    store_lanes(select_if<LaneCmp::equal>(inside, one, g, zero), dtheta + q * ds, m);
   };
   for (int j = 0; j < k; ++j) {
     put(j, aw * tape_lanes(tape, j) * (gw[j] - dot_w));
     put(k + j, ah * tape_lanes(tape, k + j) * (gh[j] - dot_h));
   }
   // Interior slopes 1..K-1 come from theta[2K + i - 1]; the end slopes are fixed.
-  const Lanes gz0 = g_d0 * sig0, gz1 = g_d1 * sig1;
+  const Lanes gz0 = g_d0 * sig0, gz1 = g_d1 * sig1, bin1 = bin + 1.0;
   for (int i = 1; i < k; ++i) {
-    Lanes g;
-    for (int l = 0; l < kLanes; ++l) g[l] = bin[l] == i ? gz0[l] : bin[l] + 1 == i ? gz1[l] : 0.0;
-    put(2 * k + i - 1, g);
+    const Lanes li = lanes_of(i);
+    put(2 * k + i - 1,
+        select_if<LaneCmp::equal>(li, bin, gz0, select_if<LaneCmp::equal>(li, bin1, gz1, zero)));
   }
-  for (Index l = 0; l < m; ++l) dx[l] = inside[l] != 0 ? g_x[l] : dy[l];
+  store_lanes(select_if<LaneCmp::equal>(inside, one, g_x, dy), dx, m);
 }
 
 }  // namespace
