@@ -12,6 +12,7 @@ struct MadeSpline::Cache : LayerCache {
   MatrixXd theta;  // n x (3K - 1) d
   Mlp::Cache net;
   MatrixXd dtheta;
+  std::vector<double> tape;  // rq_spline_forward_rows' tape of each coordinate in turn
 };
 
 MadeSpline::MadeSpline(int dim, int hidden, int hidden_layers, int bins, double bound, bool reverse_order, Rng& rng)
@@ -41,17 +42,14 @@ void MadeSpline::to_latent(const MatrixXd& x, MatrixXd& y, VectorXd& log_det, La
   Cache local;
   Cache& c = cache ? static_cast<Cache&>(*cache) : local;
   net_.forward(x, c.theta, c.net);
-  const int p = spline_param_count(bins_);
-  double th[3 * kMaxSplineBins];
-  y.resize(x.rows(), dim_);
-  for (Index j = 0; j < dim_; ++j) {
-    for (Index i = 0; i < x.rows(); ++i) {
-      load_made_theta(c.theta, i, j, dim_, p, th);
-      double ld = 0;
-      rq_spline_forward(th, bins_, bound_, x(i, j), y(i, j), ld);
-      log_det(i) += ld;
-    }
-  }
+  const Index n = x.rows();
+  const Index tape = rq_spline_tape_size(bins_, n);
+  if (cache) c.tape.resize(static_cast<std::size_t>(tape * dim_));
+  y.resize(n, dim_);
+  // Parameter q of coordinate j is column q d + j (made_masks' block layout): a column stride of d n.
+  for (Index j = 0; j < dim_; ++j)
+    rq_spline_forward_rows(c.theta.col(j).data(), dim_ * n, n, bins_, bound_, x.col(j).data(), y.col(j).data(),
+                           log_det.data(), cache ? c.tape.data() + j * tape : nullptr);
 }
 
 void MadeSpline::to_data(const MatrixXd& y, MatrixXd& x, VectorXd& log_det) const {
@@ -80,19 +78,13 @@ void MadeSpline::to_data(const MatrixXd& y, MatrixXd& x, VectorXd& log_det) cons
 void MadeSpline::backward(const MatrixXd& x, const MatrixXd& dy, const VectorXd& dlog_det, LayerCache& cache,
                           MatrixXd& dx, double* grad) const {
   Cache& c = static_cast<Cache&>(cache);
-  const int p = spline_param_count(bins_);
   const Index n = x.rows();
-  c.dtheta.resize(n, c.theta.cols());
-  double th[3 * kMaxSplineBins], gth[3 * kMaxSplineBins];
+  const Index tape = rq_spline_tape_size(bins_, n);
+  c.dtheta.resize(n, c.theta.cols());  // every entry is written below
   MatrixXd direct(n, dim_);
-  for (Index j = 0; j < dim_; ++j) {
-    for (Index i = 0; i < n; ++i) {
-      load_made_theta(c.theta, i, j, dim_, p, th);
-      std::fill(gth, gth + p, 0.0);
-      direct(i, j) = rq_spline_backward(th, bins_, bound_, x(i, j), dy(i, j), dlog_det(i), gth);
-      for (int q = 0; q < p; ++q) c.dtheta(i, q * dim_ + j) = gth[q];
-    }
-  }
+  for (Index j = 0; j < dim_; ++j)
+    rq_spline_backward_rows(c.tape.data() + j * tape, n, bins_, bound_, dy.col(j).data(), dlog_det.data(),
+                            direct.col(j).data(), c.dtheta.col(j).data(), dim_ * n);
   net_.backward(x, c.dtheta, c.net, &dx, grad);
   dx += direct;
 }

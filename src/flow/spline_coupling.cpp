@@ -9,6 +9,7 @@ namespace flowprior {
 struct SplineCoupling::Cache : LayerCache {
   MatrixXd xa, theta;
   Mlp::Cache net;
+  std::vector<double> tape;  // rq_spline_forward_rows' tape of each transformed coordinate in turn
 };
 
 SplineCoupling::SplineCoupling(int dim, int transformed_parity, int hidden, int hidden_layers, int bins,
@@ -37,16 +38,16 @@ void SplineCoupling::to_latent(const MatrixXd& x, MatrixXd& y, VectorXd& log_det
   gather_columns(x, kept_, c.xa);
   net_.forward(c.xa, c.theta, c.net);
   const int p = spline_param_count(bins_);
-  double th[3 * kMaxSplineBins];
+  const Index n = x.rows();
+  const Index tape = rq_spline_tape_size(bins_, n);
+  if (cache) c.tape.resize(transformed_.size() * static_cast<std::size_t>(tape));
   y = x;
+  // Parameter q of transformed coordinate jj is column jj p + q (coordinate-major): a column stride of n.
   for (std::size_t jj = 0; jj < transformed_.size(); ++jj) {
     const int col = transformed_[jj];
-    for (Index i = 0; i < x.rows(); ++i) {
-      load_theta(c.theta, i, static_cast<Index>(jj), p, th);
-      double ld = 0;
-      rq_spline_forward(th, bins_, bound_, x(i, col), y(i, col), ld);
-      log_det(i) += ld;
-    }
+    rq_spline_forward_rows(c.theta.col(static_cast<Index>(jj) * p).data(), n, n, bins_, bound_, x.col(col).data(),
+                           y.col(col).data(), log_det.data(),
+                           cache ? c.tape.data() + static_cast<Index>(jj) * tape : nullptr);
   }
 }
 
@@ -72,17 +73,14 @@ void SplineCoupling::backward(const MatrixXd& x, const MatrixXd& dy, const Vecto
                               MatrixXd& dx, double* grad) const {
   Cache& c = static_cast<Cache&>(cache);
   const int p = spline_param_count(bins_);
-  MatrixXd dtheta = MatrixXd::Zero(x.rows(), c.theta.cols());
-  double th[3 * kMaxSplineBins], gth[3 * kMaxSplineBins];
+  const Index n = x.rows();
+  const Index tape = rq_spline_tape_size(bins_, n);
+  MatrixXd dtheta(n, c.theta.cols());  // every entry is written below
   dx = dy;
   for (std::size_t jj = 0; jj < transformed_.size(); ++jj) {
     const int col = transformed_[jj];
-    for (Index i = 0; i < x.rows(); ++i) {
-      load_theta(c.theta, i, static_cast<Index>(jj), p, th);
-      std::fill(gth, gth + p, 0.0);
-      dx(i, col) = rq_spline_backward(th, bins_, bound_, x(i, col), dy(i, col), dlog_det(i), gth);
-      for (int q = 0; q < p; ++q) dtheta(i, static_cast<Index>(jj) * p + q) = gth[q];
-    }
+    rq_spline_backward_rows(c.tape.data() + static_cast<Index>(jj) * tape, n, bins_, bound_, dy.col(col).data(),
+                            dlog_det.data(), dx.col(col).data(), dtheta.col(static_cast<Index>(jj) * p).data(), n);
   }
   MatrixXd dxa;
   net_.backward(c.xa, dtheta, c.net, &dxa, grad);

@@ -96,3 +96,109 @@ TEST(RqSpline, NoNaNAtTheBoundsOrOutside) {
     EXPECT_NEAR(x2, x, 1e-9 * std::max(1.0, std::abs(x)));
   }
 }
+
+// The batched form (rq_spline_forward_rows / rq_spline_backward_rows) that the NSF layers use: parameters in
+// columns with a stride, rows in blocks of kSplineLanes with a padded last block.
+namespace {
+struct SplineBatch {
+  Index n = 0, stride = 0;
+  VectorXd theta, x, dy, dl;  // theta: parameter q of row i at q * stride + i
+};
+
+// n rows, inside and outside [-B, B]; the parameter columns are stride > n apart (as in a layer's theta matrix).
+SplineBatch random_batch(Index n, Rng& rng) {
+  SplineBatch b;
+  b.n = n;
+  b.stride = n + 3;
+  b.theta = random_params(kP * b.stride, rng, 1.5);
+  b.x.resize(n);
+  for (Index i = 0; i < n; ++i) b.x(i) = 3.4 * (2 * rng.uniform() - 1);
+  b.dy = random_params(n, rng, 1.0);
+  b.dl = random_params(n, rng, 1.0);
+  return b;
+}
+
+struct SplineRowsResult {
+  VectorXd y, ld, dx, dtheta;
+};
+
+SplineRowsResult run_rows(const SplineBatch& b) {
+  SplineRowsResult r;
+  r.y.resize(b.n);
+  r.ld = VectorXd::Zero(b.n);
+  r.dx.resize(b.n);
+  r.dtheta = VectorXd::Constant(kP * b.stride, 7.0);  // entries outside the rows must stay untouched
+  std::vector<double> tape(static_cast<std::size_t>(rq_spline_tape_size(kBins, b.n)));
+  rq_spline_forward_rows(b.theta.data(), b.stride, b.n, kBins, kBound, b.x.data(), r.y.data(), r.ld.data(),
+                         tape.data());
+  rq_spline_backward_rows(tape.data(), b.n, kBins, kBound, b.dy.data(), b.dl.data(), r.dx.data(), r.dtheta.data(),
+                          b.stride);
+  return r;
+}
+
+// sum_i dy_i y_i + dl_i log_det_i.
+double rows_objective(const SplineBatch& b) {
+  VectorXd y(b.n), ld = VectorXd::Zero(b.n);
+  rq_spline_forward_rows(b.theta.data(), b.stride, b.n, kBins, kBound, b.x.data(), y.data(), ld.data(), nullptr);
+  return b.dy.dot(y) + b.dl.dot(ld);
+}
+}  // namespace
+
+TEST(RqSplineRows, BackwardMatchesFiniteDifferencesOnABatch) {
+  Rng rng(4);
+  SplineBatch b = random_batch(2 * kSplineLanes + 3, rng);  // two full blocks and a partial one
+  const SplineRowsResult r = run_rows(b);
+  int tails = 0;
+  for (Index i = 0; i < b.n; ++i) {
+    if (std::abs(b.x(i)) > kBound) {
+      ++tails;
+      EXPECT_EQ(r.y(i), b.x(i));
+      EXPECT_EQ(r.ld(i), 0.0);
+    }
+    for (Index q = 0; q < kP; ++q) {
+      auto f = [&](const VectorXd& t) {
+        SplineBatch c = b;
+        c.theta = t;
+        return rows_objective(c);
+      };
+      const double g = r.dtheta(q * b.stride + i);
+      EXPECT_NEAR(central_difference(f, b.theta, q * b.stride + i, 1e-6), g, 1e-6 * std::max(1.0, std::abs(g)))
+          << "row " << i << " theta " << q;
+    }
+    auto fx = [&](const VectorXd& v) {
+      SplineBatch c = b;
+      c.x = v;
+      return rows_objective(c);
+    };
+    EXPECT_NEAR(central_difference(fx, b.x, i, 1e-6), r.dx(i), 1e-6 * std::max(1.0, std::abs(r.dx(i)))) << i;
+  }
+  EXPECT_GT(tails, 0) << "the batch must reach the identity tails";
+  for (Index q = 0; q < kP; ++q)
+    for (Index i = b.n; i < b.stride; ++i) EXPECT_EQ(r.dtheta(q * b.stride + i), 7.0) << "wrote past the rows";
+}
+
+TEST(RqSplineRows, ARowsResultsAreBitwiseTheSameAloneAndInAnyBatch) {
+  // Every lane takes the same code path (padded blocks, no scalar tail), so a row's values cannot depend on its
+  // position or on the other rows: the property that keeps training results independent of the batch layout.
+  Rng rng(5);
+  for (const double x_row : {0.37, -2.9, 3.2}) {  // inside, near the edge, in a tail
+    SplineBatch alone = random_batch(1, rng);
+    alone.x(0) = x_row;
+    const SplineRowsResult ref = run_rows(alone);
+    for (Index n = 1; n <= 2 * kSplineLanes + 1; ++n) {
+      for (Index pos : {Index{0}, n / 2, n - 1}) {
+        SplineBatch b = random_batch(n, rng);
+        for (Index q = 0; q < kP; ++q) b.theta(q * b.stride + pos) = alone.theta(q * alone.stride);
+        b.x(pos) = alone.x(0);
+        b.dy(pos) = alone.dy(0);
+        b.dl(pos) = alone.dl(0);
+        const SplineRowsResult r = run_rows(b);
+        EXPECT_EQ(r.y(pos), ref.y(0)) << "n " << n << " pos " << pos;
+        EXPECT_EQ(r.ld(pos), ref.ld(0)) << "n " << n << " pos " << pos;
+        EXPECT_EQ(r.dx(pos), ref.dx(0)) << "n " << n << " pos " << pos;
+        for (Index q = 0; q < kP; ++q)
+          EXPECT_EQ(r.dtheta(q * b.stride + pos), ref.dtheta(q * alone.stride)) << "n " << n << " q " << q;
+      }
+    }
+  }
+}
