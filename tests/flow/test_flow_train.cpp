@@ -192,6 +192,29 @@ TEST(Train, RestoresTheBestWeights) {
   EXPECT_EQ(a.params(), b.params());
 }
 
+// Without a validation split an epoch is scored by the loss of its own final weights on the training rows (all of
+// them below 16384), not by its mean minibatch loss, which averages weights that changed during the epoch: the
+// returned flow's loss on the training rows is the best score.
+TEST(Train, WithoutAValidationSplitEpochsAreScoredByTheirOwnWeights) {
+  const Gaussian2 g;
+  Rng rng(501);
+  const MatrixXd train = g.draw(300, rng);
+  TrainOptions o = quick_options(FlowArch::maf);
+  o.learning_rate = 0.03;
+  o.batch_size = 64;
+  o.patience = 4;
+  o.max_epochs = 30;
+  o.validation_fraction = 0;
+  Flow a;
+  const TrainSummary s = train_flow_unbounded(train, VectorXd(), VectorXd(), o, a);
+  ASSERT_EQ(s.validation_rows, 0);
+  VectorXd lq;
+  a.log_prob(train, lq);
+  EXPECT_NEAR(s.best_validation_loss, -lq.mean(), 1e-10 * std::abs(lq.mean()));
+  for (double v : s.validation_loss) EXPECT_GE(v, s.best_validation_loss);
+  EXPECT_NE(s.validation_loss.front(), s.train_loss.front()) << "the score is not the running minibatch loss";
+}
+
 TEST(Train, WarmStartKeepsTheFlowAndItsStandardisation) {
   const Gaussian2 g;
   Rng rng(600);

@@ -20,7 +20,8 @@ struct TrainEpoch {
   int epoch = 0;                     // epochs done (1-based)
   int max_epochs = 0;                // the limit; training stops earlier on patience (stopping = true)
   double train_loss = 0;             // mean minibatch loss of this epoch
-  double validation_loss = 0;        // held-out loss after it (the training loss without a validation set)
+  double validation_loss = 0;        // held-out loss after it (without a validation set: the loss of its final
+                                     // weights on a fixed sample of at most 16384 training rows)
   double best_validation_loss = 0;   // best so far (the weights training returns)
   int best_epoch = 0;
   int patience_left = 0;             // epochs without improvement before early stopping
