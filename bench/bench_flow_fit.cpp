@@ -8,34 +8,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
-#include <fstream>
 #include <stdexcept>
 #include <string>
-#include <vector>
 
 #include "flowprior/flow/train.hpp"
+#include "raw_rows.hpp"
 
 using namespace flowprior;
-
-namespace {
-
-MatrixXd read_rows(const std::string& path, int dim) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) throw std::runtime_error("cannot open " + path);
-  const auto bytes = static_cast<std::size_t>(in.tellg());
-  const std::size_t values = bytes / sizeof(double);
-  if (values % static_cast<std::size_t>(dim) != 0) throw std::runtime_error(path + ": not a multiple of dim");
-  std::vector<double> buf(values);
-  in.seekg(0);
-  in.read(reinterpret_cast<char*>(buf.data()), static_cast<std::streamsize>(bytes));
-  const auto n = static_cast<Index>(values / static_cast<std::size_t>(dim));
-  MatrixXd x(n, dim);
-  for (Index i = 0; i < n; ++i)
-    for (int j = 0; j < dim; ++j) x(i, j) = buf[static_cast<std::size_t>(i) * static_cast<std::size_t>(dim) + static_cast<std::size_t>(j)];
-  return x;
-}
-
-}  // namespace
+using flowprior::bench::read_rows;
 
 int main(int argc, char** argv) {
   if (argc < 12) {

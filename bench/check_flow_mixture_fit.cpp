@@ -17,7 +17,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <map>
 #include <numbers>
 #include <stdexcept>
@@ -25,28 +24,16 @@
 #include <vector>
 
 #include "flowprior/flow/train.hpp"
+#include "raw_rows.hpp"
 
 using namespace flowprior;
+using flowprior::bench::read_rows;
 
 namespace {
 
 constexpr int kDim = 10;
 constexpr double kMu = 2.0, kSd = 0.5;
 
-MatrixXd read_rows(const std::string& path, int dim) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) throw std::runtime_error("cannot open " + path);
-  const auto bytes = static_cast<std::size_t>(in.tellg());
-  const std::size_t values = bytes / sizeof(double);
-  std::vector<double> buf(values);
-  in.seekg(0);
-  in.read(reinterpret_cast<char*>(buf.data()), static_cast<std::streamsize>(bytes));
-  const auto n = static_cast<Index>(values / static_cast<std::size_t>(dim));
-  MatrixXd x(n, dim);
-  for (Index i = 0; i < n; ++i)
-    for (int j = 0; j < dim; ++j) x(i, j) = buf[static_cast<std::size_t>(i * dim + j)];
-  return x;
-}
 
 // Exact log density of the mixture (bench_flow_vs_zuko.py's log_p).
 double log_p(const Eigen::Ref<const Eigen::RowVectorXd>& x) {
