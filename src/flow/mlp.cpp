@@ -31,7 +31,9 @@ void Mlp::set_masks(std::vector<MatrixXd> masks) {
     if (masks[l].rows() != w_[l].rows() || masks[l].cols() != w_[l].cols()) throw Error("Mlp: mask shape");
     w_[l] = w_[l].cwiseProduct(masks[l]);
   }
+  stairs_ = staircase_layers(masks);
   masks_ = std::move(masks);
+  sort_params();
 }
 
 Index Mlp::num_params() const {
@@ -55,9 +57,14 @@ void Mlp::set_params(const double* in) {
     in += b_[l].size();
     if (!masks_.empty()) w_[l] = w_[l].cwiseProduct(masks_[l]);
   }
+  sort_params();
 }
 
 void Mlp::forward(const MatrixXd& x, MatrixXd& out, Cache& cache) const {
+  if (!stairs_.empty()) {
+    forward_staircase(x, out, cache);
+    return;
+  }
   const std::size_t n_layers = w_.size();
   cache.hidden.resize(n_layers - 1);
   const MatrixXd* input = &x;
@@ -78,6 +85,10 @@ void Mlp::forward(const MatrixXd& x, MatrixXd& out, Cache& cache) const {
 }
 
 void Mlp::backward(const MatrixXd& x, const MatrixXd& dout, Cache& cache, MatrixXd* dx, double* grad) const {
+  if (!stairs_.empty()) {
+    backward_staircase(x, dout, cache, dx, grad);
+    return;
+  }
   const std::size_t n_layers = w_.size();
   // Offsets of each layer's parameters in grad.
   std::vector<Index> offset(n_layers);

@@ -5,6 +5,7 @@
 
 #include "flowprior/core/rng.hpp"
 #include "flowprior/core/types.hpp"
+#include "flowprior/flow/staircase.hpp"
 
 namespace flowprior {
 
@@ -17,7 +18,8 @@ class Mlp {
   // zero_last (so a flow starts at the identity).
   Mlp(std::vector<int> sizes, Activation activation, Rng& rng, bool zero_last);
 
-  // masks[l] has the shape of W_l; masked weights are kept at exactly 0 (also by set_params).
+  // masks[l] has the shape of W_l; masked weights are kept at exactly 0 (also by set_params). When the masks have
+  // a staircase order (MADE's do, staircase.hpp), the products skip the masked weights.
   void set_masks(std::vector<MatrixXd> masks);
 
   int in() const { return sizes_.front(); }
@@ -28,7 +30,9 @@ class Mlp {
   const std::vector<MatrixXd>& weights() const { return w_; }
 
   struct Cache {
-    std::vector<MatrixXd> hidden;  // post-activation output of each hidden layer
+    std::vector<MatrixXd> hidden;  // post-activation output of each hidden layer (staircase: in computed order)
+    MatrixXd input;                // staircase: the input's columns in computed order
+    MatrixXd scratch;              // staircase: the backward's weight-gradient block
   };
   void forward(const MatrixXd& x, MatrixXd& out, Cache& cache) const;
   // dout = dL/dout of the recorded pass; ADDS parameter gradients to grad; writes dL/dx to dx if non-null.
@@ -40,6 +44,14 @@ class Mlp {
   std::vector<MatrixXd> w_;
   std::vector<VectorXd> b_;
   std::vector<MatrixXd> masks_;  // empty = dense
+
+  // Staircase products (empty = dense): the weights and biases with rows and columns in computed order.
+  std::vector<StaircaseLayer> stairs_;
+  std::vector<MatrixXd> w_sorted_;
+  std::vector<VectorXd> b_sorted_;
+  void sort_params();
+  void forward_staircase(const MatrixXd& x, MatrixXd& out, Cache& cache) const;
+  void backward_staircase(const MatrixXd& x, const MatrixXd& dout, Cache& cache, MatrixXd* dx, double* grad) const;
 };
 
 }  // namespace flowprior
