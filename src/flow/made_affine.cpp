@@ -33,6 +33,7 @@ std::vector<MatrixXd> made_masks(const std::vector<int>& input_degree, const std
 struct MadeAffine::Cache : LayerCache {
   MatrixXd out;  // n x 2d: mu, raw
   Mlp::Cache net;
+  Eigen::ArrayXXd inv_scale;  // exp(-soft_clip(raw)) of the recorded pass, for the backward
 };
 
 MadeAffine::MadeAffine(int dim, int hidden, int hidden_layers, bool reverse_order, Rng& rng) : dim_(dim) {
@@ -52,15 +53,12 @@ void MadeAffine::to_latent(const MatrixXd& x, MatrixXd& y, VectorXd& log_det, La
   Cache local;
   Cache& c = cache ? static_cast<Cache&>(*cache) : local;
   net_.forward(x, c.out, c.net);
-  const Index n = x.rows();
-  y.resize(n, dim_);
-  for (Index j = 0; j < dim_; ++j) {
-    for (Index i = 0; i < n; ++i) {
-      const double a = soft_clip(c.out(i, dim_ + j));
-      y(i, j) = (x(i, j) - c.out(i, j)) * std::exp(-a);
-      log_det(i) -= a;
-    }
-  }
+  // Whole-array expressions, so that Eigen vectorises the exponentials (soft_clip's formula, layer.hpp).
+  const auto raw = c.out.rightCols(dim_).array();
+  const Eigen::ArrayXXd a = raw / (1.0 + raw.abs() / kLogScaleBound);
+  c.inv_scale = (-a).exp();
+  y = ((x.array() - c.out.leftCols(dim_).array()) * c.inv_scale).matrix();
+  log_det -= a.rowwise().sum().matrix();
 }
 
 void MadeAffine::to_data(const MatrixXd& y, MatrixXd& x, VectorXd& log_det) const {
@@ -81,21 +79,16 @@ void MadeAffine::backward(const MatrixXd& x, const MatrixXd& dy, const VectorXd&
                           MatrixXd& dx, double* grad) const {
   Cache& c = static_cast<Cache&>(cache);
   const Index n = x.rows();
+  const auto raw = c.out.rightCols(dim_).array();
+  const Eigen::ArrayXXd& e = c.inv_scale;
+  const Eigen::ArrayXXd z = (x.array() - c.out.leftCols(dim_).array()) * e;
+  const Eigen::ArrayXXd ge = dy.array() * e;
+  const Eigen::ArrayXXd q = 1.0 + raw.abs() / kLogScaleBound;  // soft_clip_derivative = 1 / q^2
   MatrixXd dout(n, 2 * dim_);
-  MatrixXd direct(n, dim_);
-  for (Index j = 0; j < dim_; ++j) {
-    for (Index i = 0; i < n; ++i) {
-      const double raw = c.out(i, dim_ + j);
-      const double e = std::exp(-soft_clip(raw));
-      const double z = (x(i, j) - c.out(i, j)) * e;
-      const double g = dy(i, j);
-      direct(i, j) = g * e;
-      dout(i, j) = -g * e;
-      dout(i, dim_ + j) = (-g * z - dlog_det(i)) * soft_clip_derivative(raw);
-    }
-  }
+  dout.leftCols(dim_) = (-ge).matrix();
+  dout.rightCols(dim_) = (((-dy.array() * z).colwise() - dlog_det.array()) / (q * q)).matrix();
   net_.backward(x, dout, c.net, &dx, grad);
-  dx += direct;
+  dx += ge.matrix();
 }
 
 }  // namespace flowprior
