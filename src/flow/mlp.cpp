@@ -60,6 +60,32 @@ void Mlp::set_params(const double* in) {
   sort_params();
 }
 
+std::vector<Index> Mlp::param_offsets() const {
+  std::vector<Index> offset(w_.size());
+  Index off = 0;
+  for (std::size_t l = 0; l < w_.size(); ++l) {
+    offset[l] = off;
+    off += w_[l].size() + b_[l].size();
+  }
+  return offset;
+}
+
+void Mlp::activate(MatrixXd& h) const {
+  if (activation_ == Activation::relu) {
+    h = h.cwiseMax(0.0);
+  } else if (activation_ == Activation::tanh) {
+    h = h.array().tanh();
+  }
+}
+
+void Mlp::activation_backward(const MatrixXd& h, MatrixXd& g) const {
+  if (activation_ == Activation::relu) {
+    g = (h.array() > 0.0).select(g, 0.0);
+  } else if (activation_ == Activation::tanh) {
+    g.array() *= 1.0 - h.array().square();
+  }
+}
+
 void Mlp::forward(const MatrixXd& x, MatrixXd& out, Cache& cache) const {
   if (!stairs_.empty()) {
     forward_staircase(x, out, cache);
@@ -73,30 +99,18 @@ void Mlp::forward(const MatrixXd& x, MatrixXd& out, Cache& cache) const {
     dest.resize(x.rows(), w_[l].rows());
     dest.noalias() = *input * w_[l].transpose();
     dest.rowwise() += b_[l].transpose();
-    if (l + 1 < n_layers) {
-      if (activation_ == Activation::relu) {
-        dest = dest.cwiseMax(0.0);
-      } else if (activation_ == Activation::tanh) {
-        dest = dest.array().tanh();
-      }
-    }
+    if (l + 1 < n_layers) activate(dest);
     input = &dest;
   }
 }
 
 void Mlp::backward(const MatrixXd& x, const MatrixXd& dout, Cache& cache, MatrixXd* dx, double* grad) const {
   if (!stairs_.empty()) {
-    backward_staircase(x, dout, cache, dx, grad);
+    backward_staircase(dout, cache, dx, grad);
     return;
   }
   const std::size_t n_layers = w_.size();
-  // Offsets of each layer's parameters in grad.
-  std::vector<Index> offset(n_layers);
-  Index off = 0;
-  for (std::size_t l = 0; l < n_layers; ++l) {
-    offset[l] = off;
-    off += w_[l].size() + b_[l].size();
-  }
+  const std::vector<Index> offset = param_offsets();
   MatrixXd g = dout;
   MatrixXd g_in;
   for (std::size_t li = n_layers; li-- > 0;) {
@@ -113,12 +127,7 @@ void Mlp::backward(const MatrixXd& x, const MatrixXd& dout, Cache& cache, Matrix
     g_in.resize(g.rows(), w_[li].cols());
     g_in.noalias() = g * w_[li];
     if (li > 0) {
-      const MatrixXd& h = cache.hidden[li - 1];
-      if (activation_ == Activation::relu) {
-        g_in = (h.array() > 0.0).select(g_in, 0.0);
-      } else if (activation_ == Activation::tanh) {
-        g_in.array() *= 1.0 - h.array().square();
-      }
+      activation_backward(cache.hidden[li - 1], g_in);
       g.swap(g_in);
     } else {
       dx->swap(g_in);

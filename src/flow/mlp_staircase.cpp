@@ -54,28 +54,16 @@ void Mlp::forward_staircase(const MatrixXd& x, MatrixXd& out, Cache& cache) cons
       d = b_sorted_[l].segment(b.row0, b.rows).transpose().replicate(n, 1);
       if (b.cols > 0) d.noalias() += input->leftCols(b.cols) * w.block(b.row0, 0, b.rows, b.cols).transpose();
     }
-    if (l + 1 < n_layers) {
-      if (activation_ == Activation::relu) {
-        dest = dest.cwiseMax(0.0);
-      } else if (activation_ == Activation::tanh) {
-        dest = dest.array().tanh();
-      }
-    }
+    if (l + 1 < n_layers) activate(dest);
     input = &dest;
   }
 }
 
-void Mlp::backward_staircase(const MatrixXd& x, const MatrixXd& dout, Cache& cache, MatrixXd* dx,
-                             double* grad) const {
-  (void)x;  // the forward pass kept its columns in computed order (cache.input)
+// The input is not needed: the forward pass kept its columns in computed order (cache.input).
+void Mlp::backward_staircase(const MatrixXd& dout, Cache& cache, MatrixXd* dx, double* grad) const {
   const std::size_t n_layers = w_.size();
   const Index n = dout.rows();
-  std::vector<Index> offset(n_layers);
-  Index off = 0;
-  for (std::size_t l = 0; l < n_layers; ++l) {
-    offset[l] = off;
-    off += w_[l].size() + b_[l].size();
-  }
+  const std::vector<Index> offset = param_offsets();
   MatrixXd g, g_in;
   MatrixXd& gw_block = cache.scratch;
   for (std::size_t li = n_layers; li-- > 0;) {
@@ -106,12 +94,7 @@ void Mlp::backward_staircase(const MatrixXd& x, const MatrixXd& dout, Cache& cac
     for (const StaircaseLayer::Block& b : s.blocks)
       if (b.cols > 0) g_in.leftCols(b.cols).noalias() += block_of(g_out, b) * w.block(b.row0, 0, b.rows, b.cols);
     if (li > 0) {
-      const MatrixXd& h = cache.hidden[li - 1];
-      if (activation_ == Activation::relu) {
-        g_in = (h.array() > 0.0).select(g_in, 0.0);
-      } else if (activation_ == Activation::tanh) {
-        g_in.array() *= 1.0 - h.array().square();
-      }
+      activation_backward(cache.hidden[li - 1], g_in);
       g.swap(g_in);
     } else {
       dx->resize(n, w.cols());

@@ -45,13 +45,19 @@ class Mlp {
   std::vector<VectorXd> b_;
   std::vector<MatrixXd> masks_;  // empty = dense
 
+  // The hidden activation in place, and its backward (g *= activation'(pre) given h = activation(pre)).
+  void activate(MatrixXd& h) const;
+  void activation_backward(const MatrixXd& h, MatrixXd& g) const;
+  // Where each layer's parameters (W then b) start in the flat vector.
+  std::vector<Index> param_offsets() const;
+
   // Staircase products (empty = dense): the weights and biases with rows and columns in computed order.
   std::vector<StaircaseLayer> stairs_;
   std::vector<MatrixXd> w_sorted_;
   std::vector<VectorXd> b_sorted_;
   void sort_params();
   void forward_staircase(const MatrixXd& x, MatrixXd& out, Cache& cache) const;
-  void backward_staircase(const MatrixXd& x, const MatrixXd& dout, Cache& cache, MatrixXd* dx, double* grad) const;
+  void backward_staircase(const MatrixXd& dout, Cache& cache, MatrixXd* dx, double* grad) const;
 };
 
 }  // namespace flowprior
