@@ -269,7 +269,10 @@ class SmcResult(object):
         """Rounds of importance sampling behind log_z_is (evidence_rounds; 0 without it)."""
     @property
     def log_z_is_draws(self) -> typing.Any:
-        """Likelihood calls of the importance-sampling evidence: its draws plus its pilot's (0 without it)."""
+        """Likelihood calls of the importance-sampling evidence: its draws plus its pilot's, and a first batch's where a second was drawn (0 without it)."""
+    @property
+    def log_z_is_batches(self) -> typing.Any:
+        """Batches of importance draws: 1, or 2 where the first batch's error exceeded twice its plan and a second batch alone is the estimate (0 without it)."""
     @property
     def ess(self) -> typing.Any:
         """Effective sample size of the weights at beta = 1."""

@@ -576,8 +576,8 @@ class PersistentSampler:
     PersistentSampler(log_likelihood, prior, n_active=256, ...).run() -> SmcResult with numpy arrays (x, weights,
     posterior, ...), log_z, log_z_err (the reported evidence: importance sampling from the final flow when
     preconditioned, else persistent sampling; log_z_method says which), log_z_ps / log_z_ps_err and
-    log_z_is / log_z_is_err (both estimates; log_z_is_khat, log_z_is_ess, log_z_is_rounds and log_z_is_draws
-    diagnose the importance weights), iterations (dict of arrays) and summary() (dict); posterior() and
+    log_z_is / log_z_is_err (both estimates; log_z_is_khat, log_z_is_ess, log_z_is_rounds, log_z_is_draws and
+    log_z_is_batches diagnose the importance weights), iterations (dict of arrays) and summary() (dict); posterior() and
     evidence() as pocoMC's.
 
     log_likelihood: f(x (B, d)) -> (B,) (vectorize=False: f(theta (d,)) -> float; args/kwargs passed on), or a
@@ -587,7 +587,9 @@ class PersistentSampler:
     max_correlation, max_steps, max_iterations, max_likelihood_calls, seed (None: fresh, kept in .options),
     posterior_size, checkpoint (a file path), flow_arch, flow_layers, flow_hidden, flow_epochs, flow_patience,
     flow_max_rows, evidence_samples, evidence_rounds (importance-sampling proposals: the final flow and wider
-    copies, default 4), evidence_tolerance (the error of log_z_is a pilot sizes the draws for, default 0.02 nat), evidence_max_draws (draws of all rounds at most, default 32768), progress (run()'s
+    copies, default 4), evidence_tolerance (the error of log_z_is a pilot sizes the draws for, default 0.02 nat), evidence_max_draws (draws of all rounds at most, default 32768), evidence_retry_max_draws (a
+    second batch's draws at most, drawn only where the first batch's error exceeds twice its plan; default 131072, 0:
+    never), progress (run()'s
     default: False, True for a tqdm bar, or a callable).
 
     The run writes a checkpoint after every iteration (to `checkpoint`, else a temporary file of this sampler):
@@ -608,7 +610,7 @@ class PersistentSampler:
         merged.update(options)
         merged["seed"] = _seed(merged.get("seed", 1))
         for key in ("n_total", "max_iterations", "warmup_blocks", "max_steps", "posterior_size", "evidence_samples",
-                    "evidence_rounds", "evidence_max_draws", "flow_layers", "flow_hidden", "flow_epochs", "flow_patience", "flow_max_rows"):
+                    "evidence_rounds", "evidence_max_draws", "evidence_retry_max_draws", "flow_layers", "flow_hidden", "flow_epochs", "flow_patience", "flow_max_rows"):
             if key in merged:
                 merged[key] = _integer(key, merged[key], 0)
         self._own_checkpoint = None
@@ -728,5 +730,6 @@ def load_smc_result(path):
                  number("log_z_is"), number("log_z_is_err"), float(summary["ess"]), bool(summary["converged"]),
                  str(summary["stop_reason"]), iterations, int(summary["likelihood_calls"]),
                  float(summary["wall_seconds"]), number("log_z_is_ess"), number("log_z_is_khat"),
-                 int(summary.get("log_z_is_rounds") or 0), int(summary.get("log_z_is_draws") or 0))
+                 int(summary.get("log_z_is_rounds") or 0), int(summary.get("log_z_is_draws") or 0),
+                 int(summary.get("log_z_is_batches") or (1 if summary.get("log_z_is_draws") else 0)))
     return _fp.SmcResult._from_state(state)

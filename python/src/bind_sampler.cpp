@@ -125,6 +125,7 @@ PersistentOptions smc_options(const py::kwargs& kw, py::object* callback) {
     else if (key == "evidence_rounds") o.evidence_rounds = option_value<int>(key, value, kInt);
     else if (key == "evidence_tolerance") o.evidence_tolerance = option_value<double>(key, value, kNumber);
     else if (key == "evidence_max_draws") o.evidence_max_draws = option_value<Index>(key, value, kCount);
+    else if (key == "evidence_retry_max_draws") o.evidence_retry_max_draws = option_value<Index>(key, value, kCount);
     else throw Error(ErrorContext{.parameter = key}, "unknown option of the persistent sampler");
   }
   if (o.n_active < 2) throw Error(ErrorContext{.parameter = "n_active"}, "must be at least 2");
@@ -168,13 +169,14 @@ py::tuple smc_state(const SmcResult& r) {
   return py::make_tuple(r.names, r.x, r.weights, r.log_likelihood, r.log_prior, r.posterior, r.log_z, r.log_z_err,
                         r.log_z_is, r.log_z_is_err, r.ess, r.converged, r.stop_reason, iterations,
                         r.likelihood_calls, r.wall_seconds, r.log_z_is_ess, r.log_z_is_khat, r.log_z_is_rounds,
-                        r.log_z_is_draws);
+                        r.log_z_is_draws, r.log_z_is_batches);
 }
 
 SmcResult smc_from_state(const py::tuple& s) {
   // 16 fields before the importance-sampling diagnostics were added (older pickles), 19 with them, 20 since the
-  // evidence's draws were recorded.
-  if (s.size() != 16 && s.size() != 19 && s.size() != 20) throw Error("SmcResult: a state of the wrong size");
+  // evidence's draws were recorded, 21 since its batches were.
+  if (s.size() != 16 && s.size() != 19 && s.size() != 20 && s.size() != 21)
+    throw Error("SmcResult: a state of the wrong size");
   SmcResult r;
   r.names = s[0].cast<std::vector<std::string>>();
   r.x = s[1].cast<MatrixXd>();
@@ -212,6 +214,7 @@ SmcResult smc_from_state(const py::tuple& s) {
   r.log_z_is_khat = s.size() > 17 ? s[17].cast<double>() : NAN;
   r.log_z_is_rounds = s.size() > 18 ? s[18].cast<int>() : 0;
   r.log_z_is_draws = s.size() > 19 ? s[19].cast<std::uint64_t>() : 0;
+  r.log_z_is_batches = s.size() > 20 ? s[20].cast<int>() : (r.log_z_is_draws > 0 ? 1 : 0);
   return r;
 }
 
@@ -282,7 +285,8 @@ void bind_sampler(py::module_& m) {
       .def_readonly("log_z_is_ess", &SmcResult::log_z_is_ess, "Effective sample size of the importance weights of log_z_is (all rounds).")
       .def_readonly("log_z_is_khat", &SmcResult::log_z_is_khat, "Pareto k-hat of the importance weights of log_z_is (<= 0.5: reliable error; > 0.7: unreliable, with a warning). NaN without log_z_is.")
       .def_readonly("log_z_is_rounds", &SmcResult::log_z_is_rounds, "Rounds of importance sampling behind log_z_is (evidence_rounds; 0 without it).")
-      .def_readonly("log_z_is_draws", &SmcResult::log_z_is_draws, "Likelihood calls of the importance-sampling evidence: its draws plus its pilot's (0 without it).")
+      .def_readonly("log_z_is_draws", &SmcResult::log_z_is_draws, "Likelihood calls of the importance-sampling evidence: its draws plus its pilot's, and a first batch's where a second was drawn (0 without it).")
+      .def_readonly("log_z_is_batches", &SmcResult::log_z_is_batches, "Batches of importance draws: 1, or 2 where the first batch's error exceeded twice its plan and a second batch alone is the estimate (0 without it).")
       .def_readonly("ess", &SmcResult::ess, "Effective sample size of the weights at beta = 1.")
       .def_readonly("converged", &SmcResult::converged, "True when beta reached 1 and the ESS reached n_total.")
       .def_readonly("stop_reason", &SmcResult::stop_reason, "'converged', 'max_iterations' or 'max_likelihood_calls'.")

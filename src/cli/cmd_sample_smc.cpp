@@ -34,6 +34,7 @@ struct SmcCli {
   int evidence_rounds = -1;    // -1: the sampler's default (PersistentOptions::evidence_rounds)
   double evidence_tolerance = -1;  // < 0: the sampler's default (PersistentOptions::evidence_tolerance)
   long evidence_max_draws = -1;    // -1: the sampler's default (PersistentOptions::evidence_max_draws)
+  long evidence_retry_max_draws = -1;  // -1: the sampler's default (PersistentOptions::evidence_retry_max_draws)
   std::string checkpoint;
   bool resume = false;
   int max_iterations = 1000;
@@ -72,6 +73,7 @@ void run_smc(const SampleCommon& common, const SmcCli& c) {
   if (c.evidence_rounds >= 0) o.evidence_rounds = c.evidence_rounds;
   if (c.evidence_tolerance >= 0) o.evidence_tolerance = c.evidence_tolerance;
   if (c.evidence_max_draws >= 0) o.evidence_max_draws = c.evidence_max_draws;
+  if (c.evidence_retry_max_draws >= 0) o.evidence_retry_max_draws = c.evidence_retry_max_draws;
   o.checkpoint = c.checkpoint;
   o.resume = c.resume;
   o.max_iterations = c.max_iterations;
@@ -98,7 +100,8 @@ void run_smc(const SampleCommon& common, const SmcCli& c) {
                       {"dynamic_ess", o.dynamic_ess},  {"evidence_samples", o.evidence_samples},
                       {"evidence_rounds", o.evidence_rounds},
                       {"evidence_tolerance", o.evidence_tolerance},
-                      {"evidence_max_draws", o.evidence_max_draws}};
+                      {"evidence_max_draws", o.evidence_max_draws},
+                      {"evidence_retry_max_draws", o.evidence_retry_max_draws}};
   const nlohmann::json summary = smc_summary_json(result, extra);
   if (ends_with(common.out, ".csv")) write_smc_posterior_csv(common.out, result);
   else write_smc_hdf5(common.out, result, summary);
@@ -140,6 +143,10 @@ SampleRunner add_smc_options(CLI::App& sample) {
                 "smc: draws of all evidence rounds at most (default " + std::to_string(kEvidenceDefaults.max_draws) +
                     "; at least --evidence-samples)")
       ->check(int_range(2, kMaxCount));
+  g->add_option("--evidence-retry-max-draws", c->evidence_retry_max_draws,
+                "smc: draws of a second evidence batch at most, drawn only where the first batch's error exceeds twice "
+                "its plan (default " + std::to_string(kEvidenceDefaults.retry_max_draws) + "; 0: never)")
+      ->check(int_range(0, kMaxCount));
   g->add_option("--checkpoint", c->checkpoint, "smc: checkpoint file written after every iteration (--resume continues it)");
   // --resume and --no-progress may already belong to the subcommand (ensemble sampler): share them then.
   CLI::Option* resume = sample.get_option_no_throw("--resume");

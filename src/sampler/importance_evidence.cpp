@@ -207,6 +207,26 @@ EvidencePlan plan_importance_rounds(double pilot_log_z_err, double pilot_khat, I
   return plan;
 }
 
+EvidencePlan plan_second_batch(double pilot_log_z_err, double pilot_khat, Index pilot_draws, double first_err,
+                               Index first_draws, int rounds, const ImportanceEvidenceOptions& o) {
+  EvidencePlan none;
+  none.rounds = rounds;
+  if (!std::isfinite(first_err) || first_draws < 1 || rounds < 1 || !(o.tolerance > 0)) return none;
+  const bool pilot_usable = std::isfinite(pilot_log_z_err) && !(pilot_khat > kImportanceKhatUnreliable) && pilot_draws > 0;
+  const double predicted =
+      pilot_usable ? pilot_log_z_err * std::sqrt(static_cast<double>(pilot_draws) / static_cast<double>(first_draws))
+                   : o.tolerance;
+  if (!(first_err > 2 * std::max(o.tolerance, predicted))) return none;
+  const double fewest = std::ceil(static_cast<double>(first_draws) / rounds);
+  const double most = std::floor(static_cast<double>(o.retry_max_draws) / rounds);
+  if (!(most > fewest)) return none;
+  const double needed = static_cast<double>(first_draws) * (first_err / o.tolerance) * (first_err / o.tolerance);
+  EvidencePlan plan;
+  plan.rounds = rounds;
+  plan.draws_per_round = static_cast<Index>(std::clamp(std::ceil(needed / rounds), fewest, most));
+  return plan;
+}
+
 ImportanceEvidence adaptive_importance_evidence(const LatentMap& flow, int dim, const ImportanceEvidenceOptions& o,
                                                 const LogTargetU& log_target) {
   if (o.samples < 2) throw Error(ErrorContext{.parameter = "evidence_samples"}, "must be at least 2 when used");
@@ -215,6 +235,9 @@ ImportanceEvidence adaptive_importance_evidence(const LatentMap& flow, int dim, 
   if (o.max_draws < o.samples)
     throw Error(ErrorContext{.parameter = "evidence_max_draws"},
                 "must be at least evidence_samples (" + std::to_string(o.samples) + "), not " + std::to_string(o.max_draws));
+  if (o.retry_max_draws < 0)
+    throw Error(ErrorContext{.parameter = "evidence_retry_max_draws"},
+                "must be at least 0 (0: no second batch), not " + std::to_string(o.retry_max_draws));
   ImportanceEvidence out;
   const int rounds = o.max_rounds;
   // The pilot (samples / 4 draws, split over the rounds' proposals) sizes the rounds and never enters the estimate.
@@ -247,6 +270,29 @@ ImportanceEvidence adaptive_importance_evidence(const LatentMap& flow, int dim, 
   out.khat = mis.khat;
   out.rounds = plan.rounds;
   out.draws = static_cast<Index>(plan.rounds) * plan.draws_per_round;
+  // The first batch's error against what the pilot predicted for it: more than twice, and the first batch becomes a
+  // second pilot for a fresh batch, which alone is the estimate (the header says why it is not added to the first).
+  const EvidencePlan second = plan_second_batch(out.pilot_log_z_err, out.pilot_khat, out.pilot_draws, out.log_z_err,
+                                                out.draws, plan.rounds, o);
+  if (second.draws_per_round > 0) {
+    out.first_draws = out.draws;
+    out.first_log_z = out.log_z;
+    out.first_log_z_err = out.log_z_err;
+    out.round_log_z.clear();
+    out.round_log_z_err.clear();
+    out.round_khat.clear();
+    const MultipleImportance fresh = balance_rounds(
+        flow, dim, second.rounds, second.draws_per_round,
+        [&](int r) {
+          return Rng(o.seed, stream_id({purpose_id(StreamPurpose::smc_evidence_second), static_cast<std::uint64_t>(r)}));
+        },
+        log_target, o.smooth, &out.round_log_z, &out.round_log_z_err, &out.round_khat);
+    out.log_z = fresh.log_z;
+    out.log_z_err = fresh.log_z_err;
+    out.ess = fresh.ess;
+    out.khat = fresh.khat;
+    out.draws = static_cast<Index>(second.rounds) * second.draws_per_round;
+  }
   return out;
 }
 

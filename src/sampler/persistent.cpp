@@ -153,6 +153,9 @@ SmcResult PersistentSampler::run(const PriorModel& prior, const LogDensity& like
     throw Error(ErrorContext{.parameter = "evidence_max_draws"},
                 "must be at least evidence_samples (" + std::to_string(o.evidence_samples) + "), not " +
                     std::to_string(o.evidence_max_draws));
+  if (o.evidence_retry_max_draws < 0)
+    throw Error(ErrorContext{.parameter = "evidence_retry_max_draws"},
+                "must be at least 0 (0: no second batch), not " + std::to_string(o.evidence_retry_max_draws));
   if (o.warmup_blocks < 1) throw Error(ErrorContext{.parameter = "warmup_blocks"}, "must be at least 1");
   if (o.flow_max_rows < 2)
     throw Error(ErrorContext{.parameter = "flow_max_rows"}, "must be at least 2, not " + std::to_string(o.flow_max_rows));
@@ -383,6 +386,7 @@ SmcResult PersistentSampler::run(const PriorModel& prior, const LogDensity& like
   result.log_z_is_khat = NAN;
   result.log_z_is_rounds = 0;
   result.log_z_is_draws = 0;
+  result.log_z_is_batches = 0;
   if (flow && flow->trained() && o.evidence_samples > 0) {
     // Importance sampling from the final flow, in up to evidence_rounds rounds (sampler/importance_evidence.hpp);
     // divided by all draws (also those outside the prior's support).
@@ -400,6 +404,7 @@ SmcResult PersistentSampler::run(const PriorModel& prior, const LogDensity& like
                 .max_rounds = o.evidence_rounds,
                 .tolerance = o.evidence_tolerance,
                 .max_draws = o.evidence_max_draws,
+                .retry_max_draws = o.evidence_retry_max_draws,
                 .seed = o.seed},
         log_target);
     result.log_z_is = ev.log_z;
@@ -407,7 +412,13 @@ SmcResult PersistentSampler::run(const PriorModel& prior, const LogDensity& like
     result.log_z_is_ess = ev.ess;
     result.log_z_is_khat = ev.khat;
     result.log_z_is_rounds = ev.rounds;
-    result.log_z_is_draws = static_cast<std::uint64_t>(ev.draws + ev.pilot_draws);
+    result.log_z_is_draws = static_cast<std::uint64_t>(ev.draws + ev.pilot_draws + ev.first_draws);
+    result.log_z_is_batches = ev.first_draws > 0 ? 2 : 1;
+    if (ev.first_draws > 0 && o.progress)
+      o.messages.status("smc: the evidence's first batch of " + std::to_string(ev.first_draws) + " draws had an error of " +
+                        fmt(ev.first_log_z_err, 2) + " nat (log_z_is " + fmt(ev.first_log_z, 7) +
+                        "), more than twice its plan: a second batch of " + std::to_string(ev.draws) +
+                        " draws is the estimate");
     result.likelihood_calls = s.likelihood_calls;
     if (ev.khat > kImportanceKhatUnreliable)
       add_warning(result.warnings, "the importance-sampling evidence is unreliable: Pareto k-hat " + fmt(ev.khat, 3) +
@@ -432,6 +443,16 @@ SmcResult PersistentSampler::run(const PriorModel& prior, const LogDensity& like
     add_warning(result.warnings, "the persistent sampler stopped before convergence (" + stop_reason + " after " +
                                      std::to_string(s.iteration) + " iterations, ESS " + fmt(result.ess, 5) +
                                      " at beta = 1 of n_total " + std::to_string(o.n_total) + ")");
+  // The importance-sampling evidence was planned for evidence_tolerance (0.02 nat by default): an error above 0.1 nat
+  // after the second batch is a surprise worth a warning. The persistent-sampling estimate's error follows from the
+  // run's size, which the user chose (a small run's is often 0.1-0.2 nat), and is printed with it.
+  if (use_is && result.log_z_err > kEvidenceErrorWarnAbove)
+    add_warning(result.warnings, "the importance-sampling evidence has an error of " + fmt(result.log_z_err, 2) +
+                                     " nat, more than " + fmt(kEvidenceErrorWarnAbove, 1) +
+                                     " (ESS " + fmt(result.log_z_is_ess, 4) + " of " +
+                                     std::to_string(result.log_z_is_draws) +
+                                     " draws in all): evidence ratios and tension built on it are as uncertain; larger "
+                                     "evidence_max_draws and evidence_retry_max_draws reduce it");
   for (const std::string& w : result.warnings) o.messages.warn(w);
   if (o.progress)
     o.messages.status("smc: " + stop_reason + " after " + std::to_string(s.iteration) + " iterations, log Z = " +

@@ -55,6 +55,7 @@ nlohmann::json smc_summary_json(const SmcResult& r, const nlohmann::json& extra)
   j["log_z_is_khat"] = number_or_null(r.log_z_is_khat);
   j["log_z_is_rounds"] = r.log_z_is_rounds;
   j["log_z_is_draws"] = r.log_z_is_draws;
+  j["log_z_is_batches"] = r.log_z_is_batches;
   j["likelihood_calls"] = r.likelihood_calls;
   j["wall_seconds"] = r.wall_seconds;
   j["iterations"] = r.iterations.size();

@@ -232,6 +232,114 @@ TEST(PlanImportanceRounds, FromThePilotsError) {
   }
 }
 
+// The second batch's plan: only where the first batch's error exceeds twice max(tolerance, the pilot's error scaled
+// to the first batch's draws), sized from the first batch's error like the pilot's plan, within [first batch,
+// retry_max_draws].
+TEST(PlanSecondBatch, OnlyWhereTheFirstErrorExceedsTwiceItsPlan) {
+  ImportanceEvidenceOptions o;  // tolerance 0.02, retry_max_draws 131072
+  // Pilot 1024 draws, error 0.05: planned 6684 draws, predicted error 0.05 sqrt(1024 / 6684) = 0.0196.
+  EvidencePlan p = plan_second_batch(0.05, 0.3, 1024, 0.039, 6684, 4, o);  // below 2 x 0.02: none
+  EXPECT_EQ(p.draws_per_round, 0);
+  p = plan_second_batch(0.05, 0.3, 1024, 0.041, 6684, 4, o);  // above: 6684 (0.041 / 0.02)^2 = 28090 draws
+  EXPECT_EQ(p.rounds, 4);
+  EXPECT_EQ(p.draws_per_round, 7023);
+  p = plan_second_batch(0.05, 0.3, 1024, 0.191, 6684, 4, o);  // the measured miss: capped at 131072
+  EXPECT_EQ(p.draws_per_round, 32768);
+  // At max_draws the prediction exceeds the tolerance: pilot error 0.2 over 1024 draws, 32768 draws, predicted
+  // 0.0354; 0.06 is within twice that, 0.08 is not.
+  EXPECT_EQ(plan_second_batch(0.2, 0.3, 1024, 0.06, 32768, 4, o).draws_per_round, 0);
+  EXPECT_EQ(plan_second_batch(0.2, 0.3, 1024, 0.08, 32768, 4, o).draws_per_round, 32768);
+  // A pilot without a usable error (k-hat above 0.7, or not finite): judged against the tolerance alone.
+  EXPECT_EQ(plan_second_batch(0.2, 0.8, 1024, 0.041, 32768, 4, o).draws_per_round, 32768);
+  EXPECT_EQ(plan_second_batch(NAN, NAN, 1024, 0.039, 32768, 4, o).draws_per_round, 0);
+  // An error above twice the tolerance asks for more than 4 times the first batch's draws: 8192 (0.05 / 0.02)^2 =
+  // 51200, and 20000 (0.0401 / 0.02)^2 = 80401 (rounded up per round). None where retry_max_draws allows no more
+  // than the first batch had, or is 0.
+  EXPECT_EQ(plan_second_batch(0.01, 0.3, 1024, 0.05, 8192, 4, o).draws_per_round, 12800);
+  EXPECT_EQ(plan_second_batch(0.01, 0.3, 1024, 0.0401, 20000, 4, o).draws_per_round, 20101);
+  o.retry_max_draws = 20000;
+  EXPECT_EQ(plan_second_batch(0.01, 0.3, 1024, 0.5, 20000, 4, o).draws_per_round, 0);
+  o.retry_max_draws = 0;
+  EXPECT_EQ(plan_second_batch(0.01, 0.3, 1024, 0.5, 4096, 4, o).draws_per_round, 0);
+  // A first batch without a finite error: none (the run then reports the persistent-sampling estimate).
+  o.retry_max_draws = 131072;
+  EXPECT_EQ(plan_second_batch(0.01, 0.3, 1024, INFINITY, 4096, 4, o).draws_per_round, 0);
+}
+
+// log density of the product of d Student-t(nu) coordinates, each normalized.
+VectorXd log_student_rows(const MatrixXd& u, double nu) {
+  const double c = std::lgamma(0.5 * (nu + 1)) - std::lgamma(0.5 * nu) - 0.5 * std::log(nu * M_PI);
+  VectorXd out(u.rows());
+  for (Index i = 0; i < u.rows(); ++i) {
+    double s = 0;
+    for (Index k = 0; k < u.cols(); ++k) s += c - 0.5 * (nu + 1) * std::log1p(u(i, k) * u(i, k) / nu);
+    out[i] = s;
+  }
+  return out;
+}
+
+// A target whose weights have a heavy tail (Student t_1.2 in each coordinate against the defensive base's t_2 part:
+// w ~ |u|^0.8, k = 0.4, as the 20-D mixture's k-hat of 0.37-0.39 in the measured miss), so that a batch's error now
+// and then comes out far above its plan. Over 60 seeds: the second batch is drawn exactly where plan_second_batch
+// says, from its own streams (the first batch's draws are evaluated, never part of the estimate), and the estimates
+// stay calibrated.
+TEST(AdaptiveImportanceEvidence, SecondBatchWhereTheFirstErrorExceedsItsPlan) {
+  const IdentityMap flow;
+  Index evaluated = 0;
+  const LogTargetU target = [&](const MatrixXd& u, VectorXd& log_p) {
+    evaluated += u.rows();
+    log_p = log_student_rows(u, 1.2).array() - 4.0;  // log Z = -4
+  };
+  ImportanceEvidenceOptions o;
+  o.samples = 400;
+  o.tolerance = 0.02;
+  o.max_draws = 4000;
+  o.retry_max_draws = 16000;
+  int second = 0;
+  double sum_pull = 0, sum_pull2 = 0;
+  for (std::uint64_t seed = 1; seed <= 60; ++seed) {
+    o.seed = seed;
+    evaluated = 0;
+    const ImportanceEvidence e = adaptive_importance_evidence(flow, 2, o, target);
+    const EvidencePlan first = plan_importance_rounds(e.pilot_log_z_err, e.pilot_khat, e.pilot_draws, o);
+    const Index first_draws = static_cast<Index>(first.rounds) * first.draws_per_round;
+    if (e.first_draws > 0) {
+      ++second;
+      EXPECT_EQ(e.first_draws, first_draws) << "seed " << seed;
+      const EvidencePlan plan =
+          plan_second_batch(e.pilot_log_z_err, e.pilot_khat, e.pilot_draws, e.first_log_z_err, e.first_draws, 4, o);
+      EXPECT_GT(plan.draws_per_round, 0) << "seed " << seed;
+      EXPECT_EQ(e.draws, plan.rounds * plan.draws_per_round) << "seed " << seed;
+      EXPECT_NE(e.log_z, e.first_log_z) << "seed " << seed;
+    } else {
+      EXPECT_EQ(e.draws, first_draws) << "seed " << seed;
+      // No second batch: the first batch's error is within twice its plan (the plan reproduced from the draws).
+      EXPECT_EQ(plan_second_batch(e.pilot_log_z_err, e.pilot_khat, e.pilot_draws, e.log_z_err, e.draws, 4, o)
+                    .draws_per_round,
+                0)
+          << "seed " << seed;
+    }
+    EXPECT_EQ(evaluated, e.pilot_draws + e.first_draws + e.draws) << "seed " << seed;
+    const double pull = (e.log_z + 4.0) / e.log_z_err;
+    sum_pull += pull;
+    sum_pull2 += pull * pull;
+  }
+  EXPECT_GE(second, 2) << second;  // the heavy tail does surprise some first batches ...
+  EXPECT_LE(second, 30);  // ... but not most
+  // Calibration over the 60 seeds: mean pull within 4 of its standard errors (1 / sqrt(60)) of 0, rms in [0.6, 1.6].
+  const double mean = sum_pull / 60, rms = std::sqrt(sum_pull2 / 60);
+  EXPECT_LT(std::abs(mean), 4 / std::sqrt(60.0)) << mean;
+  EXPECT_GT(rms, 0.6);
+  EXPECT_LT(rms, 1.6);
+  // With retry_max_draws = 0 the first batch is the estimate, on the same draws.
+  o.seed = 1;
+  o.retry_max_draws = 0;
+  const ImportanceEvidence off = adaptive_importance_evidence(flow, 2, o, target);
+  EXPECT_EQ(off.first_draws, 0);
+  o.retry_max_draws = -1;
+  EXPECT_THROW(adaptive_importance_evidence(flow, 2, o, target), Error);
+}
+
 // The reported evidence: the importance-sampling one only when it is finite and its weights' k-hat is at most 0.7
 // (Vehtari et al., arXiv:1507.02646); otherwise the run reports the persistent-sampling one.
 TEST(ReportImportanceEvidence, OnlyFiniteWithATrustworthyTail) {

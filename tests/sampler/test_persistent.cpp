@@ -226,6 +226,8 @@ TEST(PersistentSampler, ReportedEvidenceIsImportanceSamplingWithAFlow) {
   // At least evidence_samples draws for the estimate, at most evidence_max_draws, plus the pilot's evidence_samples / 4.
   EXPECT_GE(r.result.log_z_is_draws, static_cast<std::uint64_t>(o.evidence_samples + o.evidence_samples / 4));
   EXPECT_LE(r.result.log_z_is_draws, static_cast<std::uint64_t>(o.evidence_max_draws + o.evidence_samples / 4));
+  EXPECT_EQ(r.result.log_z_is_batches, 1);  // no second batch: the first batch's error is within its plan
+  EXPECT_TRUE(r.result.warnings.empty());
   EXPECT_TRUE(std::isfinite(r.result.log_z_ps));
   EXPECT_TRUE(std::isfinite(r.result.log_z_ps_err));
   // Within 0.05 nat and 4 reported sd of the exact value.
@@ -265,6 +267,11 @@ TEST(PersistentSampler, ReportedEvidenceIsPersistentWithoutAFlow) {
   EXPECT_THROW(run_target("gaussian", 3, bad), Error);
   EXPECT_EQ(r.result.log_z_is_rounds, 0);
   EXPECT_EQ(r.result.log_z_is_draws, 0u);
+  EXPECT_EQ(r.result.log_z_is_batches, 0);
+  bad = o;
+  bad.precondition = true;
+  bad.evidence_retry_max_draws = -1;
+  EXPECT_THROW(run_target("gaussian", 3, bad), Error);
   bad = o;
   bad.precondition = true;
   bad.evidence_max_draws = bad.evidence_samples - 1;

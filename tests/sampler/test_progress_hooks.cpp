@@ -131,8 +131,27 @@ TEST(SmcMessages, WarningsGoToTheSinkAndTheResultNotStderr) {
   EXPECT_NE(r.warnings[0].find("stopped before convergence (max_iterations"), std::string::npos) << r.warnings[0];
   EXPECT_EQ(warnings, r.warnings);
   EXPECT_EQ(lines.size(), 3u);  // two iterations and the closing line
-  // a converged run has none
+  // A converged run has none, with or without the flow's importance-sampling evidence (within 0.1 nat here).
   EXPECT_TRUE(smc.run(progress_test_options(false)).warnings.empty());
+  const SmcResult precise = smc.run(progress_test_options(true));
+  EXPECT_TRUE(precise.converged);
+  EXPECT_EQ(precise.log_z_method, "importance");
+  EXPECT_LT(precise.log_z_err, kEvidenceErrorWarnAbove);
+  EXPECT_TRUE(precise.warnings.empty());
+  // An importance-sampling evidence from a flow trained for one epoch and too few draws to reach 0.1 nat (4 draws, no
+  // second batch) says so.
+  PersistentOptions few = progress_test_options(true);
+  few.flow_epochs = 1;
+  few.evidence_samples = 4;
+  few.evidence_max_draws = 4;
+  few.evidence_retry_max_draws = 0;
+  few.evidence_rounds = 1;
+  const SmcResult rough = smc.run(few);
+  EXPECT_EQ(rough.log_z_method, "importance");
+  EXPECT_GT(rough.log_z_err, kEvidenceErrorWarnAbove);
+  ASSERT_EQ(rough.warnings.size(), 1u);
+  EXPECT_NE(rough.warnings[0].find("the importance-sampling evidence has an error of"), std::string::npos)
+      << rough.warnings[0];
 }
 
 }  // namespace

@@ -18,6 +18,7 @@ enum class StreamPurpose : std::uint64_t {
   smc_evidence_round = 7,  // sampler/importance_evidence.cpp: stream_id({purpose, round}), round >= 1
   smc_evidence_pilot = 8,  // sampler/importance_evidence.cpp: stream_id({purpose}), the pilot that sizes the rounds
   smc_flow_subsample = 9,  // stream_id({purpose, iteration}): the flow's training rows when more than flow_max_rows are needed
+  smc_evidence_second = 10,  // sampler/importance_evidence.cpp: stream_id({purpose, round}), the second batch's rounds
   // Workflow sub-runs (workflow/run_context.hpp): stream_id({config seed, purpose, index}).
   stage = 1,
   stage_flow = 2,

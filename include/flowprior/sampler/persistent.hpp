@@ -86,6 +86,9 @@ struct PersistentOptions {
   int evidence_rounds = ImportanceEvidenceOptions{}.max_rounds;  // defaults declared once, there
   double evidence_tolerance = ImportanceEvidenceOptions{}.tolerance;
   Index evidence_max_draws = ImportanceEvidenceOptions{}.max_draws;
+  // A second batch of at most evidence_retry_max_draws draws where the first batch's error exceeds twice what the
+  // pilot predicted for it; it alone is then the estimate (plan_second_batch; 0: never).
+  Index evidence_retry_max_draws = ImportanceEvidenceOptions{}.retry_max_draws;
   // Called at the start of every iteration and before every minibatch of the preconditioning flow's training; it
   // may throw to stop the run (the Python module raises KeyboardInterrupt from it on Ctrl-C). The checkpoint of
   // the last completed iteration stays on disk, so resume = true continues from there.
@@ -137,8 +140,12 @@ struct SmcResult {
   // > 0.7 the estimate is not (a warning then). NaN when log_z_is is.
   double log_z_is_khat = 0;
   int log_z_is_rounds = 0;     // importance-sampling rounds used (0 without log_z_is)
-  // Likelihood calls of the importance-sampling evidence: the estimate's draws plus the pilot's (0 without log_z_is).
+  // Likelihood calls of the importance-sampling evidence: the estimate's draws plus the pilot's, and the first batch's
+  // where a second one was drawn (0 without log_z_is).
   std::uint64_t log_z_is_draws = 0;
+  // Batches of importance draws: 1, or 2 where the first batch's error exceeded twice its plan and a second batch
+  // alone became the estimate (0 without log_z_is).
+  int log_z_is_batches = 0;
   double ess = 0;              // ESS at beta = 1
   bool converged = false;      // beta = 1 and ESS >= n_total (false when stopped by max_iterations / calls)
   std::string stop_reason;

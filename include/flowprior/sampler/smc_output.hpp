@@ -16,7 +16,7 @@ namespace flowprior {
 
 // log_z, log_z_err (the reported evidence), log_z_method ("importance": from the final flow, or "persistent"),
 // log_z_ps, log_z_ps_err (persistent-sampling estimate), log_z_is, log_z_is_err, log_z_is_ess, log_z_is_khat (null
-// without a flow), log_z_is_rounds, log_z_is_draws (0 without a flow),
+// without a flow), log_z_is_rounds, log_z_is_draws, log_z_is_batches (0 without a flow),
 // likelihood_calls, wall_seconds, iterations, ess, converged, stop_reason, posterior_mean, names; `extra` is merged
 // in (target, options, ...). /iterations/log_z of the HDF5 file is the persistent-sampling estimate at each beta.
 nlohmann::json smc_summary_json(const SmcResult& result, const nlohmann::json& extra = nlohmann::json::object());
