@@ -27,12 +27,13 @@
 // 20 (bench/RESULTS.md, "A second batch where the pilot missed the tail"): 7 runs, the worst the 20-D mixture with
 // seed 78, planned 6,684 draws for 0.02 nat and got -59.691 +- 0.191 (ESS 27) against an exact -59.915. That batch
 // then becomes a second pilot: it sizes a fresh batch of up to retry_max_draws draws for `tolerance` and never enters
-// the estimate, which is the fresh batch alone (seed 78: -59.914 +- 0.007). Why not add the fresh draws to the first
-// batch's: continuing only where the first error was large is the stop-once-small rule that leaned low (see the
-// .cpp). The price of discarding: the runs without a second batch are those whose first batch saw no giant weight,
-// which lean low by P(second batch) x the discarded batches' mean excess, measured 5 % x 0.088 nat = 0.004 nat on the
-// 20-D mixture (its mean pull went from -0.19 to -0.25 over 100 seeds), against a largest error that fell from 0.223
-// to 0.083 nat over all 800 runs.
+// the estimate, which is the fresh batch alone (seed 78: -59.914 +- 0.007), like the first pilot. The price: the
+// runs without a second batch are those whose first batch met no giant weight, so they lean low by P(second batch) x
+// the discarded batches' mean excess, measured 5 % x 0.088 nat = 0.004 nat on the 20-D mixture (its mean pull went
+// from -0.19 to -0.25 over 100 seeds), against a largest error that fell from 0.223 to 0.083 nat over all 800 runs.
+// Adding the fresh draws to the first batch's would not remove that lean: the first batch would weigh only its
+// 5-20 % share of the draws, and continuing only where the first error was large is the stop-once-small rule the
+// .cpp describes.
 // Deterministic given the seed: the pilot draws from Rng(seed, stream_id({smc_evidence_pilot})), round r >= 1 from
 // Rng(seed, stream_id({smc_evidence_round, r})) and round 0 from Rng(seed, stream_id({smc_evidence})), as before the
 // rounds existed; a second batch's round r from Rng(seed, stream_id({smc_evidence_second, r})); the likelihood rows
