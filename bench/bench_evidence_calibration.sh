@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Issue 18: calibration of the evidence that `flowprior sample --sampler smc` reports (log_z, log_z_err) at the
 # default settings (256 particles, flow preconditioning + t-pCN, importance sampling from the final flow and three
-# wider copies of it, 4096-32768 draws sized by a pilot of 1024), with
+# wider copies of it, 4096-32768 draws sized by a pilot of 1024, and a second batch of up to 131072 where the first
+# batch's error exceeds twice its plan), with
 # the persistent-sampling estimate (log_z_ps) recorded alongside. One run per (target, d, seed), each a JSON file
 # in OUT_DIR; runs whose JSON exists are skipped, so the script can be stopped and started again and fills in what
 # is missing. Order: seeds 1-5 at d = 10, 20, 30 first, then seeds 6-20 at d = 10, 20 (a partial run stays balanced).

@@ -297,6 +297,9 @@ TEST(AdaptiveImportanceEvidence, SecondBatchWhereTheFirstErrorExceedsItsPlan) {
   o.retry_max_draws = 16000;
   int second = 0;
   double sum_pull = 0, sum_pull2 = 0;
+  std::uint64_t seed_with_second = 0;  // the first seed that took a second batch, and its first batch
+  double its_first_log_z = NAN;
+  Index its_first_draws = 0;
   for (std::uint64_t seed = 1; seed <= 60; ++seed) {
     o.seed = seed;
     evaluated = 0;
@@ -305,6 +308,11 @@ TEST(AdaptiveImportanceEvidence, SecondBatchWhereTheFirstErrorExceedsItsPlan) {
     const Index first_draws = static_cast<Index>(first.rounds) * first.draws_per_round;
     if (e.first_draws > 0) {
       ++second;
+      if (seed_with_second == 0) {
+        seed_with_second = seed;
+        its_first_log_z = e.first_log_z;
+        its_first_draws = e.first_draws;
+      }
       EXPECT_EQ(e.first_draws, first_draws) << "seed " << seed;
       const EvidencePlan plan =
           plan_second_batch(e.pilot_log_z_err, e.pilot_khat, e.pilot_draws, e.first_log_z_err, e.first_draws, 4, o);
@@ -331,11 +339,14 @@ TEST(AdaptiveImportanceEvidence, SecondBatchWhereTheFirstErrorExceedsItsPlan) {
   EXPECT_LT(std::abs(mean), 4 / std::sqrt(60.0)) << mean;
   EXPECT_GT(rms, 0.6);
   EXPECT_LT(rms, 1.6);
-  // With retry_max_draws = 0 the first batch is the estimate, on the same draws.
-  o.seed = 1;
+  // With retry_max_draws = 0 the first batch is the estimate: the same draws, the same value.
+  ASSERT_GT(seed_with_second, 0u);
+  o.seed = seed_with_second;
   o.retry_max_draws = 0;
   const ImportanceEvidence off = adaptive_importance_evidence(flow, 2, o, target);
   EXPECT_EQ(off.first_draws, 0);
+  EXPECT_EQ(off.draws, its_first_draws);
+  EXPECT_EQ(off.log_z, its_first_log_z);
   o.retry_max_draws = -1;
   EXPECT_THROW(adaptive_importance_evidence(flow, 2, o, target), Error);
 }
