@@ -17,7 +17,11 @@ namespace fs = std::filesystem;
 
 std::string hotspot_config(const std::string& model_extra, const std::string& alice_file,
                            const std::string& gamma_p_stage = "fixed = {K = 1.0}\n") {
-  const fs::path dir = fs::temp_directory_path() / "flowprior_test_hotspot_config";
+  // One folder per test: ctest runs this file's tests in parallel processes, and with one shared folder a test once
+  // read the other test's config (`scripts/test.sh`, 2026-12-06).
+  const fs::path dir = fs::temp_directory_path() /
+                       ("flowprior_test_hotspot_config_" +
+                        std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   const std::string data = std::string(FLOWPRIOR_SOURCE_DIR) + "/data/";

@@ -22,7 +22,10 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string second_wave_config(const std::string& model_keys) {
-  const fs::path dir = fs::temp_directory_path() / "flowprior_test_second_wave";
+  // One folder per test: ctest runs this file's tests in parallel processes, each writing its own config.
+  const fs::path dir = fs::temp_directory_path() /
+                       ("flowprior_test_second_wave_" +
+                        std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
   fs::create_directories(dir);
   const std::string data = std::string(FLOWPRIOR_SOURCE_DIR) + "/data/";
   std::ofstream out(dir / "analysis.toml");
