@@ -191,19 +191,31 @@ MultipleImportance balance_rounds(const LatentMap& flow, int dim, int rounds, In
   return all;
 }
 
+// Whether a batch's delta-method error can size later draws: finite, with a weights' tail the draws have seen.
+bool error_sizes_draws(double log_z_err, double khat) {
+  return std::isfinite(log_z_err) && !(khat > kImportanceKhatUnreliable);
+}
+
+// Draws for an error of `tolerance` from an error `err` over `draws` draws (the delta-method variance falls as
+// 1 / draws), split into `rounds` rounds of at least `fewest` and at most `most` draws each.
+Index draws_per_round_for(double err, Index draws, double tolerance, int rounds, double fewest, double most) {
+  const double needed = static_cast<double>(draws) * (err / tolerance) * (err / tolerance);
+  return static_cast<Index>(std::clamp(std::ceil(needed / rounds), fewest, most));
+}
+
 }  // namespace
 
 EvidencePlan plan_importance_rounds(double pilot_log_z_err, double pilot_khat, Index pilot_draws,
                                     const ImportanceEvidenceOptions& o) {
-  // Draws the pilot says are needed for an error of `tolerance`: the delta-method variance falls as 1 / draws.
-  double needed = INFINITY;
-  if (std::isfinite(pilot_log_z_err) && !(pilot_khat > kImportanceKhatUnreliable) && o.tolerance > 0)
-    needed = static_cast<double>(pilot_draws) * (pilot_log_z_err / o.tolerance) * (pilot_log_z_err / o.tolerance);
+  // Without a usable pilot error (or with tolerance 0), as many draws as max_draws allows.
+  const bool usable = error_sizes_draws(pilot_log_z_err, pilot_khat) && o.tolerance > 0;
   EvidencePlan plan;
   plan.rounds = o.max_rounds;
   const double fewest = std::ceil(static_cast<double>(o.samples) / plan.rounds);
   const double most = std::max(fewest, std::floor(static_cast<double>(o.max_draws) / plan.rounds));
-  plan.draws_per_round = static_cast<Index>(std::clamp(std::ceil(needed / plan.rounds), fewest, most));
+  plan.draws_per_round =
+      usable ? draws_per_round_for(pilot_log_z_err, pilot_draws, o.tolerance, plan.rounds, fewest, most)
+             : static_cast<Index>(most);
   return plan;
 }
 
@@ -212,18 +224,17 @@ EvidencePlan plan_second_batch(double pilot_log_z_err, double pilot_khat, Index 
   EvidencePlan none;
   none.rounds = rounds;
   if (!std::isfinite(first_err) || first_draws < 1 || rounds < 1 || !(o.tolerance > 0)) return none;
-  const bool pilot_usable = std::isfinite(pilot_log_z_err) && !(pilot_khat > kImportanceKhatUnreliable) && pilot_draws > 0;
   const double predicted =
-      pilot_usable ? pilot_log_z_err * std::sqrt(static_cast<double>(pilot_draws) / static_cast<double>(first_draws))
-                   : o.tolerance;
+      error_sizes_draws(pilot_log_z_err, pilot_khat) && pilot_draws > 0
+          ? pilot_log_z_err * std::sqrt(static_cast<double>(pilot_draws) / static_cast<double>(first_draws))
+          : o.tolerance;
   if (!(first_err > 2 * std::max(o.tolerance, predicted))) return none;
   const double fewest = std::ceil(static_cast<double>(first_draws) / rounds);
   const double most = std::floor(static_cast<double>(o.retry_max_draws) / rounds);
   if (!(most > fewest)) return none;
-  const double needed = static_cast<double>(first_draws) * (first_err / o.tolerance) * (first_err / o.tolerance);
   EvidencePlan plan;
   plan.rounds = rounds;
-  plan.draws_per_round = static_cast<Index>(std::clamp(std::ceil(needed / rounds), fewest, most));
+  plan.draws_per_round = draws_per_round_for(first_err, first_draws, o.tolerance, rounds, fewest, most);
   return plan;
 }
 
